@@ -1,0 +1,99 @@
+"""Suyuan application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+
+import config
+from app.extensions import db, limiter, migrate
+
+logger = logging.getLogger(__name__)
+
+
+class ConfigurationError(RuntimeError):
+    """The settings are unsafe or inconsistent; the app refuses to start."""
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Flask app: settings, database, Flask-AppBuilder, views, Celery.
+
+    ``test_config`` overrides settings after the environment is read.
+    Raises ``ConfigurationError`` in production mode with the default secret key.
+    """
+    app = Flask(
+        __name__,
+        instance_path=str(Path(config.env_str("INSTANCE_DIR", str(config.DEFAULT_INSTANCE_DIR)))),
+        template_folder=str(config.BASE_DIR / "templates"),
+        static_folder="static",
+    )
+    app.config.update(config.build_config())
+    if test_config:
+        app.config.update(test_config)
+    _check_settings(app)
+    _configure_logging(app)
+
+    for key in ("INSTANCE_DIR", "UPLOAD_DIR", "EXPORT_DIR"):
+        os.makedirs(app.config[key], exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"), render_as_batch=True)
+    limiter.init_app(app)
+
+    with app.app_context():
+        from app import models  # noqa: F401  (registers the tables)
+        from views import register_views
+
+        # Tables come from migrations, not from Flask-AppBuilder's create_all.
+        app.config.setdefault("FAB_CREATE_DB", False)
+        appbuilder = AppBuilder(indexview=_index_view(), update_perms=False)
+        appbuilder.init_app(app, db.session)
+        register_views(app, appbuilder)
+        appbuilder.post_init()
+        appbuilder.sm.lm.login_view = "AuthDBView.login"
+
+    from app.cli import register_cli
+    from app.i18n import register_template_helpers
+    from tasks import celery_init_app
+
+    register_cli(app)
+    register_template_helpers(app)
+    celery_init_app(app)
+    logger.info("Suyuan started: database %s", _safe_url(app.config["SQLALCHEMY_DATABASE_URI"]))
+    return app
+
+
+def _index_view():
+    from views.home import BackOfficeIndexView
+
+    return BackOfficeIndexView
+
+
+def _check_settings(app: Flask) -> None:
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (
+        config.DEFAULT_SECRET_KEY,
+        "",
+        None,
+    ):
+        raise ConfigurationError(
+            "SUYUAN_SECRET_KEY is not set: production mode refuses the default secret key. "
+            "Set SUYUAN_SECRET_KEY to a long random value."
+        )
+
+
+def _configure_logging(app: Flask) -> None:
+    level = logging.DEBUG if app.debug else logging.INFO
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _safe_url(url: str) -> str:
+    """Hide the password of a database URL for logging."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,56 @@
+"""Error pages: roll back the session and answer HTML or JSON by what the client accepts."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from app.errors import DomainError
+from app.extensions import db
+
+logger = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(status: int, message: str):
+    if wants_json():
+        return jsonify({"message": message, "status": status}), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc: DomainError):
+        db.session.rollback()
+        return error_response(exc.status_code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):
+        if exc.code and exc.code < 400:
+            return exc
+        db.session.rollback()
+        messages = {
+            403: _("You do not have permission to open this page."),
+            404: _("The page or object was not found."),
+            413: _("The upload is too large."),
+            429: _("Too many requests. Please wait a moment and try again."),
+        }
+        message = messages.get(exc.code, exc.description or _("The request failed."))
+        return error_response(exc.code or 500, message)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected_error(exc: Exception):
+        db.session.rollback()
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, _("An internal error occurred. Please try again later."))
