@@ -116,10 +116,10 @@ class EnterpriseRowFilter(BaseFilter):
 
 def collect_role_permissions() -> dict[str, set[tuple[str, str]]]:
     """Merge the ``PERMISSIONS`` tables of all view modules into role → {(permission, view)}."""
-    from views import PERMISSION_TABLES
+    from views import permission_tables
 
     merged: dict[str, set[tuple[str, str]]] = {role: set() for role in ALL_ROLES}
-    for table in PERMISSION_TABLES:
+    for table in permission_tables():
         for role, pairs in table.items():
             merged.setdefault(role, set()).update(pairs)
     return merged

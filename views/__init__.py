@@ -1,23 +1,38 @@
 """Back-office views, APIs and the public blueprint.
 
-Each module exposes ``register(appbuilder)`` and a ``PERMISSIONS`` table mapping a role
-name to the (permission, view) pairs it grants. ``flask suyuan init`` writes the merged
-tables to the database; see ``app.security.sync_roles``.
+Every module of this package that defines ``register(app, appbuilder)`` and a
+``PERMISSIONS`` table is a view module: it is registered at start-up, and its table,
+which maps a role name to the (permission, view) pairs it grants, is merged into the
+roles that ``flask suyuan init`` writes (see ``app.security.sync_roles``).
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from types import ModuleType
+
 from flask import Flask
 
-from views import enterprises, errors, public, staff
+from views import errors
 
-MODULES = (enterprises, staff, public)
 
-PERMISSION_TABLES = [module.PERMISSIONS for module in MODULES]
+def view_modules() -> list[ModuleType]:
+    """Import and return the view modules, sorted by name for a stable menu order."""
+    modules = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda item: item.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "register") and hasattr(module, "PERMISSIONS"):
+            modules.append(module)
+    return modules
+
+
+def permission_tables() -> list[dict[str, list[tuple[str, str]]]]:
+    return [module.PERMISSIONS for module in view_modules()]
 
 
 def register_views(app: Flask, appbuilder) -> None:
     """Register every view module on ``appbuilder`` and the public blueprints on ``app``."""
     errors.register(app)
-    for module in MODULES:
+    for module in view_modules():
         module.register(app, appbuilder)
