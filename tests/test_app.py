@@ -124,3 +124,18 @@ def test_english_is_available(app, client):
     client.get("/lang/en")
     page = client.get("/enterprise/apply").get_data(as_text=True)
     assert "Enterprise application" in page
+
+
+def test_media_serves_public_folders_only(app, client):
+    import os
+
+    from tests.factories import png_bytes
+
+    for folder in ("products", "licences"):
+        os.makedirs(os.path.join(app.config["UPLOAD_DIR"], folder), exist_ok=True)
+        with open(os.path.join(app.config["UPLOAD_DIR"], folder, "a.png"), "wb") as handle:
+            handle.write(png_bytes())
+    assert client.get("/media/products/a.png").status_code == 200
+    assert client.get("/media/licences/a.png").status_code == 404
+    assert client.get("/media/products/../licences/a.png").status_code == 404
+    assert client.get("/media/products/missing.png").status_code == 404

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import logging
+import os
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from kombu import Connection
@@ -16,6 +27,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.security import ensure_public_id, membership_of
 from app.staff import accept_invitation, decline_invitation, pending_invitations_for
+from app.uploads import upload_path
 from views.forms import ActionForm, RegisterForm, show_domain_error
 
 logger = logging.getLogger(__name__)
@@ -56,6 +68,27 @@ def _check_broker() -> str:
     except Exception as exc:  # kombu raises transport-specific errors
         logger.warning("health check: broker unavailable: %s", exc)
         return f"error: {type(exc).__name__}"
+
+
+# Upload folders whose files anyone may see; business licences are served by their own
+# view, to admins and the applicant only.
+PUBLIC_MEDIA_FOLDERS = ("products", "categories", "articles", "logos", "profiles")
+
+
+@bp.get("/media/<path:name>")
+def media(name: str):
+    """Serve a public upload (product, category, article and enterprise images)."""
+    try:
+        path = upload_path(name)
+    except ValueError:
+        abort(404)
+    # The folder is judged after resolving the path, so "products/../licences" is refused.
+    relative = os.path.relpath(path, os.path.realpath(current_app.config["UPLOAD_DIR"]))
+    if relative.split(os.sep, 1)[0] not in PUBLIC_MEDIA_FOLDERS or not os.path.isfile(path):
+        abort(404)
+    response = send_file(path, max_age=7 * 24 * 3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.route("/register", methods=["GET", "POST"])
