@@ -90,6 +90,10 @@ def _configure_logging(app: Flask) -> None:
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Flask-AppBuilder logs every permission it creates at INFO, and warns on each start
+    # about filters of its own user API; neither helps an operator.
+    logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
+    logging.getLogger("flask_appbuilder.models.filters").setLevel(logging.ERROR)
 
 
 def _safe_url(url: str) -> str:

@@ -295,3 +295,11 @@ def test_licence_visible_to_admin_and_applicant_only(app, client):
     assert response.mimetype == "image/png"
     client.get("/logout/")
     assert client.get(url).status_code == 302
+
+
+def test_approval_from_pending_queue_lands_on_visible_page(app, client):
+    enterprise_id = submit(app, make_user(app))
+    login(client, make_admin(app))
+    response = client.post(f"/admin/enterprises/approve/{enterprise_id}", follow_redirects=True)
+    assert response.status_code == 200
+    assert "已通过" in response.get_data(as_text=True)

@@ -22,6 +22,7 @@ from app.enterprises import (
 )
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import local_datetime
 from app.models import Enterprise
 from app.models.enterprise import EnterpriseStatus
 from app.security import (
@@ -152,6 +153,8 @@ class EnterpriseReviewView(ModelView):
         "reject_reason": _l("Reason for rejection"),
     }
     base_order = ("submitted_at", "desc")
+    # Stored UTC times are shown in the platform time zone, never raw.
+    formatters_columns = {"submitted_at": local_datetime, "reviewed_at": local_datetime}
 
     def show_extra(self, pk):
         return {
@@ -186,7 +189,8 @@ class EnterpriseReviewView(ModelView):
             abort(400)
         enterprise = approve_application(pk, current_user)
         flash(_("%(name)s has been approved.", name=enterprise.name), "success")
-        return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
+        # The pending queue no longer contains the application, so show it in the full list.
+        return redirect(url_for("EnterpriseReviewView.show", pk=pk))
 
     @expose("/reject/<int:pk>", methods=["POST"])
     @has_access
@@ -202,7 +206,7 @@ class EnterpriseReviewView(ModelView):
             flash(exc.message, "danger")
             return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
         flash(_("%(name)s has been rejected.", name=enterprise.name), "warning")
-        return redirect(url_for(f"{self.__class__.__name__}.show", pk=pk))
+        return redirect(url_for("EnterpriseReviewView.show", pk=pk))
 
 
 class PendingApplicationView(EnterpriseReviewView):

@@ -97,7 +97,9 @@ def register_account():
     if current_user.is_authenticated:
         return redirect(url_for("public.me"))
     form = RegisterForm()
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():
+        flash(_("The form has expired. Please try again."), "danger")
+    elif form.is_submitted():
         try:
             user = register_user(
                 form.username.data,
