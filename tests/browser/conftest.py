@@ -122,7 +122,8 @@ def live_stack(tmp_path_factory, chromium_path):
         env["SUYUAN_REDIS_URL"] = TEST_REDIS_URL
     elif IN_CI:
         pytest.fail(
-            "the browser test runs on PostgreSQL and Redis in CI: set SUYUAN_TEST_DATABASE_URL and SUYUAN_TEST_REDIS_URL"
+            "the browser test runs on PostgreSQL and Redis in CI: "
+            "set SUYUAN_TEST_DATABASE_URL and SUYUAN_TEST_REDIS_URL"
         )
 
     output = OUTPUT_DIR / mode
