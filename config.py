@@ -101,7 +101,7 @@ def build_config() -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        # Rate limits (Flask-Limiter); Redis holds the counters when configured.
+        # Rate limits (Flask-Limiter); Redis stores the counters when configured.
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "SCAN_RATE_LIMIT": env_str("SCAN_RATE_LIMIT", "120 per minute"),

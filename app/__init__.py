@@ -80,7 +80,7 @@ def _check_settings(app: Flask) -> None:
         None,
     ):
         raise ConfigurationError(
-            "SUYUAN_SECRET_KEY is not set: production mode refuses the default secret key. "
+            "SUYUAN_SECRET_KEY is not set: production mode rejects the default secret key. "
             "Set SUYUAN_SECRET_KEY to a long random value."
         )
 

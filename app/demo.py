@@ -34,7 +34,7 @@ DEMO_CONSUMER = "consumer1"
 
 
 def demo_licence() -> FileStorage:
-    """A small generated PNG standing in for a business licence scan."""
+    """Return a small generated PNG in place of a scanned business licence."""
     buffer = io.BytesIO()
     Image.new("RGB", (320, 200), (200, 40, 40)).save(buffer, format="PNG")
     buffer.seek(0)

@@ -1,8 +1,9 @@
 """Enterprise applications and their review.
 
-An applicant submits an application (pending, read-only); the admin approves it, which
-makes the applicant the owner and grants the back-office role of the type, or rejects
-it with a reason, after which the applicant edits and resubmits the same application.
+An applicant submits an application, which stays read-only while pending. The admin
+approves it or rejects it with a reason. Approval makes the applicant the owner and
+grants the back-office role of the type. After a rejection the applicant edits and
+resubmits the same application.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Typed errors raised by the domain functions.
 
 Each carries a message already translated into the request's language, and the HTTP
-status that views and APIs answer with. Views catch ``DomainError`` and show the message;
+status that views and APIs return. Views catch ``DomainError`` and show the message;
 nothing below this layer renders HTML.
 """
 

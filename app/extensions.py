@@ -14,7 +14,7 @@ from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-# One metadata for our tables and Flask-AppBuilder's ab_* tables, so Alembic sees both.
+# One metadata for our tables and Flask-AppBuilder's ab_* tables, so Alembic migrates both.
 db = SQLA(metadata=Model.metadata)
 migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,7 +1,7 @@
 """Staff of an enterprise: invitation by public user ID, acceptance, removal.
 
-Nobody joins an enterprise without accepting, and a user belongs to at most one
-enterprise (also enforced by the unique index on ``enterprise_member.user_id``).
+A user joins an enterprise only by accepting an invitation, and belongs to at most one
+enterprise. The unique index on ``enterprise_member.user_id`` enforces the second rule too.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _own_pending_invitation(user: SuyuanUser, invitation_id: int) -> StaffInvita
     if invitation is None or invitation.user_id != user.id:
         raise NotFound(_("Invitation %(id)s was not found.", id=invitation_id))
     if invitation.status != InvitationStatus.PENDING:
-        raise Conflict(_("This invitation has already been answered."))
+        raise Conflict(_("This invitation has already been accepted, declined or withdrawn."))
     return invitation
 
 
@@ -117,7 +117,7 @@ def cancel_invitation(owner: SuyuanUser, invitation_id: int) -> StaffInvitation:
     if invitation is None or invitation.enterprise_id != member.enterprise_id:
         raise NotFound(_("Invitation %(id)s was not found.", id=invitation_id))
     if invitation.status != InvitationStatus.PENDING:
-        raise Conflict(_("This invitation has already been answered."))
+        raise Conflict(_("This invitation has already been accepted, declined or withdrawn."))
     invitation.status = InvitationStatus.CANCELLED
     invitation.responded_at = utcnow()
     db.session.commit()

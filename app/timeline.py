@@ -1,9 +1,9 @@
 """An item's trace timeline (溯源节点记录).
 
-The timeline of a code is its own events, plus the events of every box it was packed
-in for the time it was inside (boxes nest, so the boxes of that box too), plus the
-events recorded for its whole batch. Events are append-only, so the timeline is
-rebuilt from them on every read.
+The timeline of a code has three parts. The first is its own events. The second is the
+events of every box it was packed in, for the time it was inside; boxes nest, so the
+outer boxes count too. The third is the events recorded for its whole batch. Events are
+append-only, so the timeline is rebuilt from them on every read.
 """
 
 from __future__ import annotations
@@ -76,8 +76,8 @@ def _inherited_intervals(code_id: int, depth: int = 0) -> list[Interval]:
 def timeline_for(code: TraceCode) -> list[TraceEvent]:
     """Return the events shown on ``code``'s timeline, oldest first.
 
-    Packing events of the boxes themselves (items going in and out of a box) are not
-    copied onto the items inside; each item has its own packed and unpacked events.
+    A box's own packed and unpacked events are left out, because each item inside has
+    packed and unpacked events of its own.
     """
     intervals = _inherited_intervals(code.id)
     conditions = [TraceEvent.code_id == code.id]

@@ -108,7 +108,7 @@ def test_staff_member_cannot_submit_second_enterprise(app, client):
         ({"type": "bank"}, "请选择企业类型"),
     ],
 )
-def test_invalid_field_is_refused_in_chinese_and_nothing_stored(app, client, overrides, message):
+def test_invalid_field_rejected_nothing_stored(app, client, overrides, message):
     login(client, make_user(app))
     response = post_application(client, png_bytes(), **overrides)
     assert response.status_code == 400

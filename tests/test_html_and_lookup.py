@@ -51,7 +51,7 @@ def test_normalize_code_input(raw, expected):
     assert normalize_code_input(raw) == expected
 
 
-def test_find_trace_code_folds_case_only_for_case_insensitive(app):
+def test_find_trace_code_case_rule(app):
     enterprise_id, _ = make_enterprise(app)
     product_id = make_product(app, enterprise_id)
     _, upper_codes = make_batch(app, enterprise_id, product_id, 1)

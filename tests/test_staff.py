@@ -136,7 +136,7 @@ def test_staff_cannot_invite_or_remove(app, client):
     assert member_enterprise(app, owner.id) == enterprise_id
 
 
-def test_owner_cannot_remove_other_enterprise_staff_by_guessed_id(app, client):
+def test_remove_foreign_staff_by_guessed_id(app, client):
     _, owner_a = make_enterprise(app, "producer")
     b_id, owner_b = make_enterprise(app, "producer")
     staff_b = make_user(app)

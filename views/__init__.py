@@ -1,9 +1,9 @@
 """Back-office views, APIs and the public blueprint.
 
 Every module of this package that defines ``register(app, appbuilder)`` and a
-``PERMISSIONS`` table is a view module: it is registered at start-up, and its table,
-which maps a role name to the (permission, view) pairs it grants, is merged into the
-roles that ``flask suyuan init`` writes (see ``app.security.sync_roles``).
+``PERMISSIONS`` table is a view module, registered at start-up. Its table maps a role
+name to the (permission, view) pairs the role gets. ``flask suyuan init`` merges the
+tables and writes the roles (see ``app.security.sync_roles``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Error pages: roll back the session and answer HTML or JSON by what the client accepts."""
+"""Error pages: roll back the session and return HTML or JSON, as the client accepts."""
 
 from __future__ import annotations
 

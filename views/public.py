@@ -1,4 +1,4 @@
-"""The public blueprint: health check, registration and the "me" page (H5)."""
+"""The public blueprint: health check, public images, registration and the user's own page."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def register_account():
 @bp.get("/me")
 @login_required
 def me():
-    """The user's own page: public ID, enterprise, invitations."""
+    """Show the user's own page: public ID, enterprise and pending invitations."""
     ensure_public_id(current_user)
     return render_template(
         "h5/me.html",
