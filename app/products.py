@@ -16,14 +16,23 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.html import sanitize_html
 from app.images import delete_image_with_thumbnail, make_thumbnail, thumbnail_name
-from app.models import Batch, Category, CodeRequest, Enterprise, Product, ProductImage, SuyuanUser
+from app.models import (
+    Batch,
+    Category,
+    CodeRequest,
+    Enterprise,
+    Favorite,
+    Product,
+    ProductImage,
+    SuyuanUser,
+)
 from app.models.enterprise import EnterpriseStatus, EnterpriseType
 from app.security import is_admin, membership_of
 from app.uploads import CheckedImage, check_image, delete_upload, store_image
@@ -359,7 +368,7 @@ def products_with_codes(product_ids: Sequence[int]) -> set[int]:
 
 
 def delete_products(user: SuyuanUser, product_ids: Iterable) -> int:
-    """Delete products with their images; all of them or none.
+    """Delete products with their images and favorites; all of them or none.
 
     Raises ``NotFound`` when one is outside the user's enterprise and ``Conflict`` when
     one already has trace codes or a code request (codes must keep scanning, so such a
@@ -379,6 +388,8 @@ def delete_products(user: SuyuanUser, product_ids: Iterable) -> int:
 
     files = [product.main_image for product in products]
     files += [image.file for product in products for image in product.images]
+    # Consumers' favorites of a deleted product would point at nothing.
+    db.session.execute(delete(Favorite).where(Favorite.product_id.in_([product.id for product in products])))
     for product in products:
         db.session.delete(product)
     try:

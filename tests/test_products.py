@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.images import thumbnail_name
-from app.models import Enterprise, Product, ProductImage
+from app.models import Enterprise, Favorite, Product, ProductImage
 from app.products import gtin_check_digit, parse_price, validate_product_code
 from tests.factories import login, make_admin, make_enterprise, make_user, png_bytes
 from tests.factories_codes import make_batch
@@ -314,6 +314,20 @@ def test_bulk_delete_of_own_products(app, client):
     assert product_count(app) == 0
     assert not upload_exists(app, main_image)
     assert not upload_exists(app, thumbnail_name(main_image))
+
+
+def test_delete_removes_favorites_of_product(app, client):
+    _, owner = make_enterprise(app, "producer")
+    product_id = publish_product(app, owner)
+    consumer = make_user(app)
+    with app.app_context():
+        db.session.add(Favorite(user_id=consumer.id, product_id=product_id))
+        db.session.commit()
+    login(client, owner)
+    assert client.post(f"/products/delete/{product_id}").status_code == 302
+    assert product_count(app) == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Favorite.id))) == 0
 
 
 def test_product_with_codes_cannot_be_deleted(app, client):

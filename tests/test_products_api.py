@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Product
-from tests.factories import make_admin, make_enterprise, make_user
+from tests.factories import login, make_admin, make_enterprise, make_user
 from tests.factories_codes import make_batch
 from tests.factories_products import VALID_GTIN13, api_token, make_category, publish_product
 
@@ -183,3 +183,19 @@ def test_openapi_spec_documents_product_api(app, client):
     assert "/api/v1/product/" in spec["paths"]
     assert "/api/v1/product/{pk}" in spec["paths"]
     assert set(spec["paths"]["/api/v1/product/{pk}"]) >= {"get", "put", "delete"}
+
+
+def test_api_messages_in_english_on_request(client, producers):
+    token, _, _ = producers
+    body = {"name": "x", "price": "-1"}
+    chinese = client.post("/api/v1/product/", headers=bearer(token), json=body).get_json()
+    english = client.post("/api/v1/product/?_l_=en", headers=bearer(token), json=body).get_json()
+    assert "负数" in chinese["message"]
+    assert "negative" in english["message"]
+
+
+def test_swagger_ui_for_admin(app, client):
+    login(client, make_admin(app))
+    response = client.get("/swagger/v1")
+    assert response.status_code == 200
+    assert "/api/v1/_openapi" in response.get_data(as_text=True)
