@@ -13,6 +13,7 @@ import secrets
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_jwt_extended import get_current_user as get_jwt_user
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -67,8 +68,22 @@ def user_role_names(user) -> set[str]:
     return {role.name for role in getattr(user, "roles", []) or []}
 
 
+def acting_user():
+    """Return the user of the request: the session's, or the one of a verified API token.
+
+    Flask-Login's ``current_user`` stays anonymous on API requests authenticated by
+    Flask-AppBuilder's JWT, so code that serves both screens and APIs uses this.
+    """
+    if current_user and current_user.is_authenticated:
+        return current_user
+    try:
+        return get_jwt_user()
+    except RuntimeError:  # no token was verified in this request
+        return None
+
+
 def is_admin(user=None) -> bool:
-    user = user if user is not None else current_user
+    user = user if user is not None else acting_user()
     return bool(user and user.is_authenticated and ROLE_ADMIN in user_role_names(user))
 
 
@@ -82,8 +97,9 @@ def current_enterprise() -> Enterprise | None:
     if "suyuan_enterprise" in g:
         return g.suyuan_enterprise
     enterprise = None
-    if current_user and current_user.is_authenticated:
-        member = membership_of(current_user.id)
+    user = acting_user()
+    if user is not None and user.is_authenticated:
+        member = membership_of(user.id)
         if member is not None and member.enterprise.status == EnterpriseStatus.APPROVED:
             enterprise = member.enterprise
     g.suyuan_enterprise = enterprise
