@@ -31,7 +31,8 @@ def test_pack_into_new_box(app):
 def test_pack_into_existing_box_by_url(app):
     producer = make_producer(app)
     box = act(app, producer.owner, create_box)
-    outcome = act(app, producer.owner, pack, [f"http://suyuan.test/t/{producer.codes[0].lower()}"], box=box.code)
+    label_url = f"http://suyuan.test/t/{producer.codes[0].lower()}"
+    outcome = act(app, producer.owner, pack, [label_url], box=box.code)
     assert outcome.results[0].applied
     assert code_row(app, producer.codes[0]).parent_id == code_row(app, box.code).id
 

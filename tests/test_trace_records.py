@@ -38,7 +38,8 @@ def test_record_requires_stage(app):
 def test_record_refuses_void_and_unknown(app):
     producer = make_producer(app)
     set_status(app, producer.codes[0], CodeStatus.VOID)
-    outcome = act(app, producer.owner, record, [producer.codes[0], "ZZZZ0000ZZZZ"], RecordFields(stage="仓储"))
+    inputs = [producer.codes[0], "ZZZZ0000ZZZZ"]
+    outcome = act(app, producer.owner, record, inputs, RecordFields(stage="仓储"))
     assert [result.applied for result in outcome.results] == [False, False]
     assert producer.codes[0] in outcome.results[0].message
     assert "ZZZZ0000ZZZZ" in outcome.results[1].message

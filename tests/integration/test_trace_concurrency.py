@@ -107,7 +107,8 @@ def test_ship_large_batch_in_bulk_statements(pg_app):
     with pg_app.app_context():
         db.session.execute(
             text(
-                "INSERT INTO trace_code (code, kind, enterprise_id, batch_id, status, case_sensitive, scan_count) "
+                "INSERT INTO trace_code "
+                "(code, kind, enterprise_id, batch_id, status, case_sensitive, scan_count) "
                 "SELECT 'Q' || lpad(g::text, 11, '0'), 1, :enterprise, :batch, 1, false, 0 "
                 "FROM generate_series(1, :count) AS g"
             ),
