@@ -2,7 +2,7 @@
 forms of the scan page, and box labels.
 
 A keyboard-wedge scanner types the code or label URL into the focused input and presses
-Enter; app/static/scan.js posts each scan to ``apply`` at once and shows the result.
+Enter. Then app/static/scan.js posts the scan to ``apply`` at once and shows the result.
 All rules live in ``app.trace``; these views only collect the fields.
 """
 

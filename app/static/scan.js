@@ -1,6 +1,6 @@
-/* Scan-gun screen: each scan (code or label URL typed by the scanner, then Enter) is
-   posted at once to the trace actions endpoint; the result line, the running count and
-   a summary on "Done" are shown. Field values stay between scans. */
+/* Scan-gun screen. The scanner types a code or label URL and presses Enter, and each
+   scan is posted at once to the trace actions endpoint. The page shows the result line,
+   a running count and, on "Done", a summary. Field values stay between scans. */
 (function () {
   "use strict";
 

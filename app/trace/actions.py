@@ -21,8 +21,8 @@ ACTIONS = ("pack", "unpack", "ship", "record", "sell")
 def allowed_actions(user, trace_code: TraceCode) -> list[str]:
     """Return the steps ``user`` may take on ``trace_code`` now, in display order.
 
-    Producers pack, unpack and ship their own codes while these are in the factory;
-    every approved enterprise adds records to codes that are not void; distributors
+    Producers pack, unpack and ship their own codes while these are in the factory.
+    Every approved enterprise adds records to codes that are not void. Distributors
     write off codes that are not sold or void. Admins and consumers get none.
     """
     if user is None or not getattr(user, "is_authenticated", False):

@@ -147,7 +147,7 @@ def clean_code_inputs(raw_codes) -> list[str]:
 
 
 def display_code(raw: str) -> str:
-    """The code text to name in a message: the normalised input, or the raw input cut short."""
+    """Return the code text for a message: the normalised input, or the raw input cut short."""
     return normalize_code_input(raw) or raw.strip()[:40]
 
 

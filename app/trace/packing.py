@@ -277,6 +277,7 @@ def pack(
     """
     enterprise = producer_of(user)
     inputs = clean_code_inputs(codes) if codes or not batch_number else []
+    batch = own_batch(enterprise, batch_number) if batch_number else None
     if box:
         target = own_box(enterprise, box, lock=True)
         if target.status not in IN_FACTORY:
@@ -290,7 +291,6 @@ def pack(
             )
     else:
         target = _insert_box(enterprise)
-    batch = own_batch(enterprise, batch_number) if batch_number else None
 
     now = utcnow()
     outcome = StepOutcome("pack", box_code=target.code)

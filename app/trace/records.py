@@ -1,9 +1,9 @@
 """Handling records (添加溯源记录) and write-off (核销).
 
 Any approved enterprise adds handling records to any code; only distributors write
-items off as sold. An item is sold once: the status condition of the UPDATE gives
-concurrent write-offs of one code a single winner, and the others are told when and
-by whom the item was sold.
+items off as sold. An item is sold once, because the status condition of the UPDATE
+gives concurrent write-offs of one code a single winner. The other attempts get a
+message with when and by whom the item was sold.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 
 from app.extensions import db
+from app.lookup import find_trace_code
 from app.models import Enterprise, SuyuanUser, TraceCode, TraceEvent
 from app.models.base import utcnow
 from app.models.codes import CodeKind, CodeStatus
@@ -81,7 +82,8 @@ def record(user: SuyuanUser, codes: list[str], fields: RecordFields) -> StepOutc
 
     outcome = StepOutcome("record")
     for raw in inputs:
-        code = lock_code(raw)
+        # Records are only appended, so the code row needs no lock.
+        code = find_trace_code(raw)
         if code is None:
             outcome.results.append(not_found(raw))
             continue

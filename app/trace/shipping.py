@@ -1,8 +1,8 @@
 """Shipping from the factory (发货出厂): items, boxes or whole batches with the shipment fields.
 
-Shipping a box writes one event on the box and marks everything inside it shipped with
-one UPDATE over a recursive query of its contents; the items show the box's event on
-their timelines. Shipping a whole batch writes one batch-wide event and one UPDATE,
+Shipping a box writes one event on the box. One UPDATE over a recursive query of the
+box's contents marks everything inside it shipped, and the items show the box's event
+on their timelines. Shipping a whole batch writes one batch-wide event and one UPDATE,
 whatever the batch size.
 """
 
@@ -214,9 +214,9 @@ def _ship_batch(
 ) -> tuple[CodeResult, int]:
     """Ship every item of ``batch`` with one UPDATE and one batch-wide event.
 
-    A batch event shows on the timeline of every item of the batch, so the batch ships
-    only while all its items are new and in no box; otherwise the result names how many
-    are not and what to do instead.
+    A batch event shows on the timeline of every item of the batch. So the batch ships
+    only while all its items are new and in no box. Otherwise the result names how many
+    are not, and what to do instead.
     """
     total, ready = db.session.execute(
         select(
@@ -297,9 +297,9 @@ def ship(
 ) -> StepOutcome:
     """Ship items, boxes and optionally a whole batch in one shipment.
 
-    With ``shipment_id`` the codes join an existing shipment of the same enterprise (the
-    scan-gun screen adds one scan at a time); otherwise ``fields`` make a new shipment,
-    which is stored only when at least one code is shipped. Each code is refused with
+    With ``shipment_id`` the codes join an existing shipment of the same enterprise, as
+    the scan-gun screen adds one scan at a time. Otherwise ``fields`` make a new
+    shipment, which is stored only when at least one code is shipped. Each code is refused with
     its reason when unknown, another enterprise's, sold, void, already shipped, or inside
     a box. Raises ``PermissionDenied`` unless the user acts for an approved producer,
     ``ValidationFailed`` for bad fields, ``NotFound`` for a batch or shipment of another
