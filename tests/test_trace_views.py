@@ -255,3 +255,22 @@ def test_scan_partial_empty_for_consumer(app):
         row = db.session.query(TraceCode).filter_by(code=producer.codes[0]).one()
         html = render_template_string('{% include "trace/_scan_actions.html" %}', trace_code=row)
     assert "trace-actions" not in html
+
+
+@pytest.mark.parametrize(
+    ("enterprise_type", "shown", "hidden"),
+    [
+        ("producer", ["/trace/pack", "/trace/ship", "/trace/record", "/shipments/list/"], ["/trace/sell"]),
+        ("storage", ["/trace/record"], ["/trace/pack", "/trace/ship", "/trace/sell", "/shipments/list/"]),
+        ("distributor", ["/trace/record", "/trace/sell"], ["/trace/pack", "/trace/ship", "/shipments/list/"]),
+    ],
+)
+def test_trace_menu_per_role(client, app, enterprise_type, shown, hidden):
+    _, owner = make_enterprise(app, enterprise_type)
+    login(client, owner)
+    page = client.get("/trace/record").get_data(as_text=True)
+    assert "溯源作业" in page
+    for href in shown:
+        assert f'href="{href}"' in page, href
+    for href in hidden:
+        assert f'href="{href}"' not in page, href
