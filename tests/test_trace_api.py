@@ -154,3 +154,33 @@ def test_openapi_documents_trace_actions(client, app):
     assert properties["action"]["enum"] == ["pack", "unpack", "ship", "record", "sell"]
     assert "200" in {str(code) for code in operation["responses"]}
     assert "TraceCodeResult" in spec["components"]["schemas"]
+
+
+def test_api_pack_and_ship_whole_batch(client, app):
+    producer = make_producer(app, count=4)
+    headers = token_for(client, producer.owner)
+    packed = client.post(URL, json={"action": "pack", "batch": producer.batch_number}, headers=headers)
+    assert packed.status_code == 200
+    assert packed.json["applied"] == 1
+    box = packed.json["box"]
+    for code in producer.codes:
+        assert code_row(app, code).status == CodeStatus.PACKED
+
+    refused = client.post(
+        URL, json={"action": "ship", "codes": [], "batch": producer.batch_number, **SHIPMENT}, headers=headers
+    )
+    assert refused.json["results"][0]["applied"] is False
+    shipped = client.post(URL, json={"action": "ship", "codes": [box], **SHIPMENT}, headers=headers)
+    assert shipped.json["results"][0]["applied"] is True
+    for code in producer.codes:
+        assert code_row(app, code).status == CodeStatus.SHIPPED
+
+
+def test_api_unknown_batch_is_not_found(client, app):
+    producer = make_producer(app)
+    other = make_producer(app)
+    response = client.post(
+        URL, json={"action": "pack", "batch": other.batch_number}, headers=token_for(client, producer.owner)
+    )
+    assert response.status_code == 404
+    assert other.batch_number in response.json["message"]

@@ -172,19 +172,20 @@ def _sell_box(enterprise: Enterprise, box: TraceCode, user: SuyuanUser, now) -> 
         .execution_options(synchronize_session=False)
     ).all()
     item_ids = [row.id for row in sold_ids if row.kind == CodeKind.ITEM]
-    db.session.execute(
-        insert(TraceEvent),
-        [
-            {
-                "kind": EventKind.SOLD,
-                "code_id": item_id,
-                "enterprise_id": enterprise.id,
-                "user_id": user.id,
-                "occurred_at": now,
-            }
-            for item_id in item_ids
-        ],
-    )
+    if item_ids:  # empty when concurrent item write-offs sold the rest since the count
+        db.session.execute(
+            insert(TraceEvent),
+            [
+                {
+                    "kind": EventKind.SOLD,
+                    "code_id": item_id,
+                    "enterprise_id": enterprise.id,
+                    "user_id": user.id,
+                    "occurred_at": now,
+                }
+                for item_id in item_ids
+            ],
+        )
     db.session.refresh(box)
     return applied(box, _("Box written off: %(count)d items sold.", count=len(item_ids)))
 
