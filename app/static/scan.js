@@ -71,13 +71,15 @@
 
   function handleOutcome(outcome) {
     outcome.results.forEach(function (result) {
+      // Name the code on every line, also when the message does not.
+      var message = result.message.indexOf(result.code) === -1 ? result.code + " · " + result.message : result.message;
       if (result.applied) {
         state.applied += 1;
       } else {
         state.refused += 1;
-        state.refusals.push(result.message);
+        state.refusals.push(message);
       }
-      addLine(result.applied, result.message);
+      addLine(result.applied, message);
     });
     if (outcome.shipment_id) {
       state.shipmentId = outcome.shipment_id;
