@@ -180,3 +180,11 @@ def test_ship_denied_to_admin_and_consumer(app):
         with pytest.raises(PermissionDenied):
             act(app, account, ship, producer.codes[:1], shipment_fields())
     assert shipments(app) == []
+
+
+def test_ship_time_before_packing_keeps_timeline(app):
+    producer = make_producer(app)
+    box = act(app, producer.owner, pack, producer.codes[:1]).box_code
+    act(app, producer.owner, ship, [box], shipment_fields(shipped_at="2020-01-01T08:00"))
+    assert events_of(app, producer.codes[0]) == [("packed", None), ("shipped", None)]
+    assert shipments(app)[0].shipped_at.isoformat() == "2020-01-01T00:00:00"

@@ -4,6 +4,11 @@ Shipping a box writes one event on the box. One UPDATE over a recursive query of
 box's contents marks everything inside it shipped, and the items show the box's event
 on their timelines. Shipping a whole batch writes one batch-wide event and one UPDATE,
 whatever the batch size.
+
+A shipped event is dated when it is recorded, while the shipment keeps the ship time
+the user typed. A typed time may lie before the items were packed, and a box's event
+dated then would fall outside the items' time in the box and vanish from their
+timelines.
 """
 
 from __future__ import annotations
@@ -200,7 +205,7 @@ def _ship_one(
             code_id=code.id,
             enterprise_id=enterprise.id,
             user_id=user.id,
-            occurred_at=shipment.shipped_at,
+            occurred_at=utcnow(),
             shipment_id=shipment.id,
         )
     )
@@ -262,7 +267,7 @@ def _ship_batch(
             batch_id=batch.id,
             enterprise_id=enterprise.id,
             user_id=user.id,
-            occurred_at=shipment.shipped_at,
+            occurred_at=utcnow(),
             shipment_id=shipment.id,
         )
     )
