@@ -157,6 +157,10 @@ def lock_code(raw: str) -> TraceCode | None:
     The refresh reloads a row this session loaded before the lock was taken, so the
     checks that follow read the state another transaction may just have committed.
     SQLite ignores the lock, but it runs one writer at a time.
+
+    NOTE: rows are locked in input order, so two PostgreSQL calls that share codes in
+    opposite orders can deadlock. PostgreSQL then aborts one of them with an error
+    (HTTP 500) and nothing of that call is stored.
     """
     code = find_trace_code(raw, for_update=True)
     if code is not None:
