@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import DateTime, Integer, func, insert, select, text, update
+from sqlalchemy.orm import joinedload
 
 from app.errors import NotFound
 from app.extensions import db
@@ -80,44 +81,87 @@ def unknown_code_message() -> str:
     )
 
 
+# PostgreSQL counts and logs in one statement. The first CTE locks the row and reads its
+# latest version (after waiting for a concurrent scan to commit), so "previous" is the last
+# query before this one; the UPDATE then increments that version.
+_COUNT_AND_LOG_POSTGRESQL = text(
+    """
+    WITH locked AS (
+        SELECT id, last_scan_at FROM trace_code WHERE id = :code_id FOR UPDATE
+    ), counted AS (
+        UPDATE trace_code SET scan_count = trace_code.scan_count + 1, last_scan_at = :now,
+               first_scan_at = coalesce(trace_code.first_scan_at, :now)
+        FROM locked WHERE trace_code.id = locked.id
+        RETURNING trace_code.id, trace_code.scan_count, locked.last_scan_at AS previous
+    ), logged AS (
+        INSERT INTO scan_log (code_id, scanned_at, user_id, ip_prefix, user_agent)
+        SELECT id, :now, :user_id, :ip_prefix, :user_agent FROM counted
+    )
+    SELECT scan_count, previous FROM counted
+    """
+).columns(scan_count=Integer, previous=DateTime)
+
+
 def record_scan(
     code_id: int, *, user_id: int | None, remote_addr: str | None, user_agent: str | None
 ) -> ScanCount:
     """Count one query of ``code_id`` and write its scan log row, in one transaction.
 
-    The UPDATE increments the count in the database (never read-modify-write), so
-    concurrent scans never lose a count. It also takes the row lock (PostgreSQL) or the
-    write lock (SQLite) until the commit, so the latest scan log row read next is the
-    query just before this one. Commits; rolls back and re-raises on any error.
+    The count is incremented by the database (never read-modify-write), so concurrent
+    scans never lose a count, and the previous query time is read under the same row lock.
+    The query time is taken before the lock, so under contention a query may carry a time
+    a few milliseconds earlier than the query counted before it.
+    Commits; rolls back and re-raises on any error.
     """
     now = utcnow()
+    values = {
+        "code_id": code_id,
+        "now": now,
+        "user_id": user_id,
+        "ip_prefix": truncate_ip(remote_addr),
+        "user_agent": (user_agent or "")[:USER_AGENT_LENGTH] or None,
+    }
     try:
-        query_count = db.session.execute(
-            update(TraceCode)
-            .where(TraceCode.id == code_id)
-            .values(
-                scan_count=TraceCode.scan_count + 1,
-                last_scan_at=now,
-                first_scan_at=func.coalesce(TraceCode.first_scan_at, now),
-            )
-            .returning(TraceCode.scan_count)
-            .execution_options(synchronize_session=False)
-        ).scalar_one()
-        previous = db.session.scalar(select(func.max(ScanLog.scanned_at)).where(ScanLog.code_id == code_id))
-        db.session.add(
-            ScanLog(
-                code_id=code_id,
-                scanned_at=now,
-                user_id=user_id,
-                ip_prefix=truncate_ip(remote_addr),
-                user_agent=(user_agent or "")[:USER_AGENT_LENGTH] or None,
-            )
-        )
+        if db.session.get_bind().dialect.name == "postgresql":
+            query_count, previous = db.session.execute(_COUNT_AND_LOG_POSTGRESQL, values).one()
+        else:
+            query_count, previous = _count_and_log_portable(values)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return ScanCount(query_count=query_count, previous_query_at=previous, scanned_at=now)
+
+
+def _count_and_log_portable(values: dict) -> tuple[int, dt.datetime | None]:
+    """Count and log in three statements, for databases without data-modifying CTEs (SQLite).
+
+    The UPDATE comes first and takes the write lock until the commit, so the latest scan
+    log row read next belongs to the query just before this one.
+    """
+    code_id, now = values["code_id"], values["now"]
+    query_count = db.session.execute(
+        update(TraceCode)
+        .where(TraceCode.id == code_id)
+        .values(
+            scan_count=TraceCode.scan_count + 1,
+            last_scan_at=now,
+            first_scan_at=func.coalesce(TraceCode.first_scan_at, now),
+        )
+        .returning(TraceCode.scan_count)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    previous = db.session.scalar(select(func.max(ScanLog.scanned_at)).where(ScanLog.code_id == code_id))
+    db.session.execute(
+        insert(ScanLog).values(
+            code_id=code_id,
+            scanned_at=now,
+            user_id=values["user_id"],
+            ip_prefix=values["ip_prefix"],
+            user_agent=values["user_agent"],
+        )
+    )
+    return query_count, previous
 
 
 def scan_code(
@@ -132,13 +176,26 @@ def scan_code(
     if code is None or code.status == CodeStatus.VOID:
         raise NotFound(unknown_code_message())
 
-    count = record_scan(code.id, user_id=user_id, remote_addr=remote_addr, user_agent=user_agent)
-    db.session.refresh(code)
+    code_id = code.id
+    count = record_scan(code_id, user_id=user_id, remote_addr=remote_addr, user_agent=user_agent)
 
+    # The commit expired the code; reload it with everything the page shows in one query.
+    code = db.session.scalars(
+        select(TraceCode)
+        .where(TraceCode.id == code_id)
+        .options(
+            joinedload(TraceCode.batch).joinedload(Batch.product),
+            joinedload(TraceCode.batch).joinedload(Batch.enterprise),
+            joinedload(TraceCode.parent),
+        )
+    ).one()
     batch = code.batch
     product = batch.product if batch is not None else None
-    enterprise = db.session.get(Enterprise, code.enterprise_id)
-    box = code.parent if code.parent_id is not None else None
+    if batch is not None and batch.enterprise_id == code.enterprise_id:
+        enterprise = batch.enterprise
+    else:
+        enterprise = db.session.get(Enterprise, code.enterprise_id)
+    box = code.parent
     sold_by = db.session.get(Enterprise, code.sold_by_enterprise_id) if code.sold_by_enterprise_id else None
     threshold = current_app.config["SCAN_WARNING_THRESHOLD"]
     return ScanResult(

@@ -60,8 +60,34 @@ def test_concurrent_scans_of_one_code_count_exactly(wide_pg_app):
     assert (row["scan_count"], row["logs"]) == (SCANS, SCANS)
     # Every query got its own number: none was lost or counted twice.
     assert sorted(numbers) == list(range(1, SCANS + 1))
-    logs = scan_logs(app, code)
-    assert row["first_scan_at"] == min(log.scanned_at for log in logs)
+    log_times = {log.scanned_at for log in scan_logs(app, code)}
+    assert row["first_scan_at"] in log_times
+    assert row["last_scan_at"] in log_times
+
+
+def test_concurrent_scans_see_the_scan_before_them(wide_pg_app):
+    from app.scans import record_scan
+
+    app = wide_pg_app
+    enterprise_id, _owner = make_enterprise(app, "producer")
+    code = make_batch(app, enterprise_id, make_product(app, enterprise_id), 1)[1][0]
+    code_id = code_row(app, code)["id"]
+    start = threading.Barrier(THREADS)
+
+    def scan(index: int):
+        if index < THREADS:
+            start.wait()
+        with app.app_context():
+            return record_scan(code_id, user_id=None, remote_addr="127.0.0.1", user_agent="bench")
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        counts = sorted(pool.map(scan, range(SCANS)), key=lambda count: count.query_count)
+
+    assert [count.query_count for count in counts] == list(range(1, SCANS + 1))
+    assert counts[0].previous_query_at is None
+    # Each query reports the time of the query numbered just before it.
+    for before, after in zip(counts, counts[1:], strict=False):
+        assert after.previous_query_at == before.scanned_at, after.query_count
 
 
 def test_scan_rate_limit_is_stored_in_redis(tmp_path, sqlite_template, redis_url):
