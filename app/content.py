@@ -1,7 +1,7 @@
 """Consumer content: favorites, feedback, query history, the public catalogue and articles.
 
 Each change of state is one function that validates, owns its transaction and raises a
-typed error; the H5 views and the admin views call these.
+typed error. The H5 views and the admin views call these functions.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ def wait_for_next_window() -> None:
     time.sleep(WINDOW_SECONDS + 0.2)
 
 
-def test_scans_over_the_limit_get_a_friendly_429_and_recover(limited_app):
+def test_scan_limit_gives_429_then_recovers(limited_app):
     client = limited_app.test_client()
     enterprise_id, _owner = make_enterprise(limited_app, "producer")
     code = make_batch(limited_app, enterprise_id, make_product(limited_app, enterprise_id), 1)[1][0]

@@ -43,7 +43,7 @@ def test_trace_api_returns_the_scan_result(app, client):
     assert (body["query_count"], body["previous_query_at"]) == (1, None)
 
 
-def test_trace_api_counts_a_query_shared_with_the_page(app, client):
+def test_trace_api_counts_like_the_page(app, client):
     code = simple_code(app)
     client.get(f"/t/{code}")
     body = client.get(f"/api/v1/trace/{code.lower()}").get_json()

@@ -23,7 +23,7 @@ PERMISSIONS: dict[str, list[tuple[str, str]]] = {}
 
 
 def _time(value: dt.datetime | None) -> str | None:
-    """Stored times are naive UTC; the API states the zone explicitly (ISO 8601, Z)."""
+    """Format a stored naive UTC time as ISO 8601 with an explicit ``Z`` zone."""
     return value.replace(microsecond=0).isoformat() + "Z" if value is not None else None
 
 
@@ -32,7 +32,7 @@ def _media(name: str | None) -> str | None:
 
 
 def scan_result_json(result: ScanResult) -> dict:
-    """The JSON body of a scan result (documented in the OpenAPI spec of ``TraceApi.get``)."""
+    """Build the JSON body of a scan result, as documented in the OpenAPI spec of ``TraceApi.get``."""
     code, product, enterprise, batch = result.code, result.product, result.enterprise, result.batch
     events = []
     for event in result.events:

@@ -47,6 +47,8 @@ bp = Blueprint("h5", __name__)
 PERMISSIONS: dict[str, list[tuple[str, str]]] = {}
 
 # Scans of the page and of the JSON API share one per-IP budget.
+# NOTE: the IP is request.remote_addr. Behind a reverse proxy that is the proxy's address
+# unless werkzeug's ProxyFix is configured, and then every client shares one budget.
 scan_rate_limit = limiter.shared_limit(lambda: current_app.config["SCAN_RATE_LIMIT"], scope="scan")
 feedback_rate_limit = limiter.limit(
     lambda: current_app.config["FEEDBACK_RATE_LIMIT"], methods=["POST"], scope="feedback"
@@ -63,7 +65,7 @@ def _user_id() -> int | None:
 
 
 def _no_store(response):
-    """Every view of a scan page is a counted query: no browser or proxy may replay it."""
+    """Mark ``response`` as not cacheable, because every view of a scan page counts one query."""
     response.headers["Cache-Control"] = "no-store"
     return response
 
