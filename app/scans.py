@@ -21,7 +21,7 @@ from app.extensions import db
 from app.lookup import find_trace_code
 from app.models import Batch, Enterprise, Product, ScanLog, TraceCode, TraceEvent
 from app.models.base import utcnow
-from app.models.codes import CodeKind, CodeStatus
+from app.models.codes import CodeStatus
 from app.timeline import timeline_for
 
 USER_AGENT_LENGTH = 255
@@ -87,7 +87,7 @@ def unknown_code_message() -> str:
 _COUNT_AND_LOG_POSTGRESQL = text(
     """
     WITH locked AS (
-        SELECT id, last_scan_at FROM trace_code WHERE id = :code_id FOR UPDATE
+        SELECT id, last_scan_at FROM trace_code WHERE id = :code_id AND status <> :void FOR UPDATE
     ), counted AS (
         UPDATE trace_code SET scan_count = trace_code.scan_count + 1, last_scan_at = :now,
                first_scan_at = coalesce(trace_code.first_scan_at, :now)
@@ -111,11 +111,13 @@ def record_scan(
     scans never lose a count, and the previous query time is read under the same row lock.
     The query time is taken before the lock, so under contention a query may carry a time
     a few milliseconds earlier than the query counted before it.
-    Commits; rolls back and re-raises on any error.
+    Raises ``NotFound`` when the code was voided since it was looked up. Commits; rolls
+    back and re-raises on any error.
     """
     now = utcnow()
     values = {
         "code_id": code_id,
+        "void": int(CodeStatus.VOID),
         "now": now,
         "user_id": user_id,
         "ip_prefix": truncate_ip(remote_addr),
@@ -123,9 +125,14 @@ def record_scan(
     }
     try:
         if db.session.get_bind().dialect.name == "postgresql":
-            query_count, previous = db.session.execute(_COUNT_AND_LOG_POSTGRESQL, values).one()
+            row = db.session.execute(_COUNT_AND_LOG_POSTGRESQL, values).one_or_none()
         else:
-            query_count, previous = _count_and_log_portable(values)
+            row = _count_and_log_portable(values)
+        if row is None:
+            # The code was voided after the look-up: it is not counted, like any void code.
+            db.session.rollback()
+            raise NotFound(unknown_code_message())
+        query_count, previous = row
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -133,7 +140,7 @@ def record_scan(
     return ScanCount(query_count=query_count, previous_query_at=previous, scanned_at=now)
 
 
-def _count_and_log_portable(values: dict) -> tuple[int, dt.datetime | None]:
+def _count_and_log_portable(values: dict) -> tuple[int, dt.datetime | None] | None:
     """Count and log in three statements, for databases without data-modifying CTEs (SQLite).
 
     The UPDATE comes first and takes the write lock until the commit, so the latest scan
@@ -142,7 +149,7 @@ def _count_and_log_portable(values: dict) -> tuple[int, dt.datetime | None]:
     code_id, now = values["code_id"], values["now"]
     query_count = db.session.execute(
         update(TraceCode)
-        .where(TraceCode.id == code_id)
+        .where(TraceCode.id == code_id, TraceCode.status != CodeStatus.VOID)
         .values(
             scan_count=TraceCode.scan_count + 1,
             last_scan_at=now,
@@ -150,7 +157,9 @@ def _count_and_log_portable(values: dict) -> tuple[int, dt.datetime | None]:
         )
         .returning(TraceCode.scan_count)
         .execution_options(synchronize_session=False)
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if query_count is None:
+        return None
     previous = db.session.scalar(select(func.max(ScanLog.scanned_at)).where(ScanLog.code_id == code_id))
     db.session.execute(
         insert(ScanLog).values(
@@ -210,7 +219,3 @@ def scan_code(
         warning=count.query_count > threshold,
         status_name=STATUS_NAMES.get(CodeStatus(code.status), "new"),
     )
-
-
-def is_box(code: TraceCode) -> bool:
-    return code.kind == CodeKind.BOX

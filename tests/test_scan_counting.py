@@ -32,3 +32,23 @@ def test_concurrent_scans_count_exactly_on_sqlite(app):
     row = code_row(app, code)
     assert row["scan_count"] == SCANS
     assert row["logs"] == SCANS
+
+
+def test_record_scan_skips_a_code_voided_after_look_up(app):
+    import pytest
+
+    from app.errors import NotFound
+    from app.models.codes import CodeStatus
+    from app.scans import record_scan
+    from tests.factories_scan import set_status
+
+    enterprise_id, _owner = make_enterprise(app, "producer")
+    code = make_batch(app, enterprise_id, make_product(app, enterprise_id), 1)[1][0]
+    code_id = code_row(app, code)["id"]
+    set_status(app, code, CodeStatus.VOID)
+
+    with app.app_context(), pytest.raises(NotFound):
+        record_scan(code_id, user_id=None, remote_addr=None, user_agent=None)
+    row = code_row(app, code)
+    assert row["scan_count"] == 0
+    assert row["logs"] == 0

@@ -111,3 +111,21 @@ def test_scan_rate_limit_is_stored_in_redis(tmp_path, sqlite_template, redis_url
     for application in (first, second):
         with application.app_context():
             db.engine.dispose()
+
+
+def test_record_scan_skips_a_voided_code_on_postgresql(pg_app):
+    from app.errors import NotFound
+    from app.models.codes import CodeStatus
+    from app.scans import record_scan
+    from tests.factories_scan import set_status
+
+    enterprise_id, _owner = make_enterprise(pg_app, "producer")
+    code = make_batch(pg_app, enterprise_id, make_product(pg_app, enterprise_id), 1)[1][0]
+    code_id = code_row(pg_app, code)["id"]
+    set_status(pg_app, code, CodeStatus.VOID)
+
+    with pg_app.app_context(), pytest.raises(NotFound):
+        record_scan(code_id, user_id=None, remote_addr=None, user_agent=None)
+    row = code_row(pg_app, code)
+    assert row["scan_count"] == 0
+    assert row["logs"] == 0
