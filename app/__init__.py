@@ -50,6 +50,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         # Tables come from migrations, not from Flask-AppBuilder's create_all.
         app.config.setdefault("FAB_CREATE_DB", False)
+        # FAB rate-limits its login form (POST /login/) with our LOGIN_RATE_LIMIT setting.
+        app.config.setdefault("AUTH_RATE_LIMITED", True)
+        app.config.setdefault("AUTH_RATE_LIMIT", app.config["LOGIN_RATE_LIMIT"])
         appbuilder = AppBuilder(indexview=_index_view(), update_perms=False)
         appbuilder.init_app(app, db.session)
         register_views(app, appbuilder)

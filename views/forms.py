@@ -59,3 +59,8 @@ def show_domain_error(form: FlaskForm, exc: DomainError) -> None:
         field.errors = [*field.errors, exc.message]
     else:
         flash(exc.message, "danger")
+
+
+class FeedbackForm(FlaskForm):
+    content = TextAreaField(_l("Your feedback"))
+    contact = StringField(_l("Contact (optional)"))
