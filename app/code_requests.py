@@ -345,3 +345,68 @@ def enqueue_generation(request_id: int) -> None:
     if code_request is not None and result.id:
         code_request.task_id = result.id
         db.session.commit()
+
+
+def visible_requests(user: SuyuanUser, status: str | None = None, limit: int = 200) -> list[CodeRequest]:
+    """Return the newest requests the user may see: all for the admin, own otherwise."""
+    query = select(CodeRequest).order_by(CodeRequest.id.desc()).limit(limit)
+    if not is_admin(user):
+        member = membership_of(user.id)
+        query = query.where(CodeRequest.enterprise_id == (member.enterprise_id if member else -1))
+    if status in {state.value for state in RequestStatus}:
+        query = query.where(CodeRequest.status == RequestStatus(status))
+    return list(db.session.scalars(query))
+
+
+def picker_products(enterprise_id: int, search: str = "", limit: int = 50) -> list[dict]:
+    """Return the enterprise's products for the request form's picker.
+
+    Each entry has id, name, product code, price, thumbnail (a stored upload name or
+    None), code count and batch count. ``search`` matches the id or part of the name or
+    product code.
+    """
+    from app.models import Batch, ProductImage
+
+    batches = (
+        select(
+            Batch.product_id,
+            func.count(Batch.id).label("batch_count"),
+            func.coalesce(func.sum(Batch.code_count), 0).label("code_count"),
+        )
+        .where(Batch.enterprise_id == enterprise_id)
+        .group_by(Batch.product_id)
+        .subquery()
+    )
+    thumbnail = (
+        select(ProductImage.thumbnail_file)
+        .where(ProductImage.product_id == Product.id)
+        .order_by(ProductImage.sort_order, ProductImage.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        select(Product, batches.c.batch_count, batches.c.code_count, thumbnail.label("thumbnail"))
+        .outerjoin(batches, batches.c.product_id == Product.id)
+        .where(Product.enterprise_id == enterprise_id)
+        .order_by(Product.id.desc())
+        .limit(limit)
+    )
+    search = (search or "").strip()
+    if search:
+        pattern = f"%{search}%"
+        condition = Product.name.ilike(pattern) | Product.product_code.ilike(pattern)
+        if search.isdigit():
+            condition = condition | (Product.id == int(search))
+        query = query.where(condition)
+    return [
+        {
+            "id": product.id,
+            "name": product.name,
+            "product_code": product.product_code or "",
+            "price": str(product.price),
+            "thumbnail": thumb or product.main_image,
+            "batch_count": int(batch_count or 0),
+            "code_count": int(code_count or 0),
+        }
+        for product, batch_count, code_count, thumb in db.session.execute(query)
+    ]
