@@ -1,7 +1,7 @@
 """Label exports of a batch that run in the background, with progress and a download.
 
 Small batches are exported inside the request (see ``views.batches``); a batch above
-``DIRECT_EXPORT_LIMIT`` codes gets an ``ExportJob`` run by the ``suyuan.export_labels``
+``direct_export_limit()`` codes gets an ``ExportJob`` run by the ``suyuan.export_labels``
 task, which writes the file under EXPORT_DIR and records its progress.
 """
 
@@ -24,7 +24,12 @@ from app.security import is_admin, membership_of
 logger = logging.getLogger(__name__)
 
 # Batches up to this many codes export inside the web request; larger ones in a task.
+# The app setting DIRECT_EXPORT_LIMIT overrides it.
 DIRECT_EXPORT_LIMIT = 2_000
+
+
+def direct_export_limit() -> int:
+    return int(current_app.config.get("DIRECT_EXPORT_LIMIT", DIRECT_EXPORT_LIMIT))
 
 
 def parse_format(raw: str) -> ExportFormat:

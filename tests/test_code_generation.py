@@ -149,3 +149,37 @@ def test_completed_request_is_not_generated_again(app):
     with app.app_context():
         assert generate_request(request_id) is False
         assert db.session.scalar(select(func.count(TraceCode.id))) == 10
+
+
+def fullwidth(text: str) -> str:
+    return "".join(chr(ord(char) + 0xFEE0) for char in text)
+
+
+def test_generated_codes_found_in_every_input_form(app):
+    _, owner, product_id = make_producer_with_product(app)
+    insensitive = submit(app, owner, product_id, batch_count="1", codes_per_batch="3", code_length="10")
+    sensitive = submit(
+        app, owner, product_id, batch_count="1", codes_per_batch="3", code_length="10", case_sensitive=True
+    )
+    approve(app, insensitive)
+    approve(app, sensitive)
+    from app.lookup import find_trace_code
+
+    with app.app_context():
+        upper = db.session.scalar(select(TraceCode.code).where(TraceCode.case_sensitive.is_(False)))
+        mixed_case = db.session.scalar(select(TraceCode.code).where(TraceCode.case_sensitive.is_(True)))
+        forms = [
+            upper,
+            f"  {upper}\n",
+            f"http://suyuan.test/t/{upper}?from=wx",
+            fullwidth(upper),
+            upper.lower(),
+            f"https://other.example/t/{fullwidth(upper.lower())}/",
+        ]
+        for raw in forms:
+            found = find_trace_code(raw)
+            assert found is not None, raw
+            assert found.code == upper
+        assert find_trace_code(f" http://suyuan.test/t/{mixed_case} ").code == mixed_case
+        if mixed_case.swapcase() != mixed_case:
+            assert find_trace_code(mixed_case.swapcase()) is None

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.batches import batch_for, delete_batch, deletion_blocker, update_batch
 from app.errors import Conflict, DomainError
 from app.exports import (
-    DIRECT_EXPORT_LIMIT,
+    direct_export_limit,
     export_filename,
     export_job_for,
     exports_of_batch,
@@ -79,7 +79,7 @@ class BatchView(BaseView):
             batch=batch,
             exports=exports_of_batch(batch.id),
             formats=list(ExportFormat),
-            direct_limit=DIRECT_EXPORT_LIMIT,
+            direct_limit=direct_export_limit(),
             deletion_blocker=deletion_blocker(batch),
             action_form=ActionForm(),
         )
@@ -135,7 +135,7 @@ class BatchView(BaseView):
             abort(400)
         batch = batch_for(current_user, batch_id)
         export_format = parse_format(label_format)
-        if batch.complete and batch.code_count <= DIRECT_EXPORT_LIMIT:
+        if batch.complete and batch.code_count <= direct_export_limit():
             buffer = io.BytesIO()
             write_labels(batch, export_format, buffer)
             buffer.seek(0)
