@@ -266,8 +266,9 @@ def _reviewable(request_id: int, admin: SuyuanUser) -> CodeRequest:
     return code_request
 
 
-def approve_request(request_id: int, admin: SuyuanUser) -> CodeRequest:
-    """Approve a pending request and enqueue its generation.
+def approve_request(request_id: int, admin: SuyuanUser, *, enqueue: bool = True) -> CodeRequest:
+    """Approve a pending request and enqueue its generation (unless ``enqueue`` is False,
+    for callers that run ``app.generation.generate_request`` themselves).
 
     The code-space bound is checked again, since other requests may have been approved
     since this one was submitted. Raises ``Conflict`` unless the request is pending.
@@ -288,7 +289,8 @@ def approve_request(request_id: int, admin: SuyuanUser) -> CodeRequest:
     code_request.reject_reason = None
     db.session.commit()
     logger.info("code request %s approved by admin %s", request_id, admin.id)
-    enqueue_generation(code_request.id)
+    if enqueue:
+        enqueue_generation(code_request.id)
     return code_request
 
 
