@@ -42,9 +42,9 @@ def parse_format(raw: str) -> ExportFormat:
 
 
 def export_filename(batch: Batch, export_format: ExportFormat) -> str:
-    from app.labels import EXTENSIONS
+    from app.labels import export_extension
 
-    return f"{batch.batch_number}-{export_format.value}.{EXTENSIONS[export_format]}"
+    return f"{batch.batch_number}-{export_format.value}.{export_extension(batch, export_format)}"
 
 
 def start_export(user: SuyuanUser, batch: Batch, export_format: ExportFormat) -> ExportJob:

@@ -199,11 +199,13 @@ _COLUMNS = "code, kind, enterprise_id, batch_id, status, case_sensitive, scan_co
 
 
 def _copy_rows(codes: set[str], constants: dict) -> bytes:
-    """Encode the rows in PostgreSQL's COPY text format."""
+    """Encode the rows in PostgreSQL's COPY text format, sorted by code: inserting keys in
+    order touches the unique index page by page, which made 1M-code runs about 30% faster
+    than drawn order (bench/codegen.py)."""
     suffix = "\t{kind}\t{enterprise_id}\t{batch_id}\t{status}\t{flag}\t0\n".format(
         flag="t" if constants["case_sensitive"] else "f", **constants
     )
-    return (suffix.join(codes) + suffix).encode("ascii")
+    return (suffix.join(sorted(codes)) + suffix).encode("ascii")
 
 
 def _insert_codes_postgresql(codes: set[str], constants: dict) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Callable, Iterator
 
@@ -67,7 +68,8 @@ def qr_png(url: str, scale: int = PNG_SCALE) -> bytes:
         zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M"), scale=scale
     )
     height, width = matrix.shape
-    image = Image.frombuffer("L", (width, height), memoryview(matrix), "raw", "L", 0, 1).convert("1")
+    image = Image.frombuffer("L", (width, height), memoryview(matrix), "raw", "L", 0, 1)
+    image = image.convert("1", dither=Image.Dither.NONE)  # pixels are 0 or 255 already
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
@@ -164,25 +166,55 @@ QR_SIZE = 34 * mm
 TEXT_SIZE = 8
 
 
+# reportlab keeps a document's pages in memory until it is saved, so a large batch is
+# written as a ZIP of PDF files of at most this many labels (100 pages) each.
+PDF_LABELS_PER_FILE = COLUMNS * ROWS * 100
+
+
+def pdf_is_split(batch: Batch) -> bool:
+    """True when the batch's PDF export is a ZIP of several PDF files."""
+    return batch.code_count > PDF_LABELS_PER_FILE
+
+
 def write_pdf(batch: Batch, output, progress: Progress = None) -> int:
     """Write A4 label sheets: a grid of vector QR codes with each code's text under it.
 
-    NOTE: reportlab keeps finished pages in memory until ``save``, so a PDF of a very
-    large batch needs memory in proportion to its pages (about 2 KB per label).
+    Batches above ``PDF_LABELS_PER_FILE`` codes get a ZIP of numbered PDF parts, so
+    memory stays bounded by one part.
     """
-    canvas = Canvas(output, pagesize=A4, pageCompression=1)
-    canvas.setTitle(batch.batch_number)
+    codes = iter_codes(batch.id)
+    if not pdf_is_split(batch):
+        return _write_pdf_part(batch.batch_number, codes, output, 0, progress)
+
     count = 0
-    for code in iter_codes(batch.id):
-        slot = count % (COLUMNS * ROWS)
-        if slot == 0 and count:
+    part = 0
+    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        while True:
+            part += 1
+            chunk = list(itertools.islice(codes, PDF_LABELS_PER_FILE))
+            if not chunk:
+                break
+            buffer = io.BytesIO()
+            count = _write_pdf_part(f"{batch.batch_number}-{part}", iter(chunk), buffer, count, progress)
+            archive.writestr(f"{batch.batch_number}-{part:04d}.pdf", buffer.getvalue())
+    return count
+
+
+def _write_pdf_part(title: str, codes: Iterator[str], output, count: int, progress: Progress) -> int:
+    canvas = Canvas(output, pagesize=A4, pageCompression=1)
+    canvas.setTitle(title)
+    slot = 0
+    for code in codes:
+        if slot == COLUMNS * ROWS:
             canvas.showPage()
+            slot = 0
         column, row = slot % COLUMNS, slot // COLUMNS
         left = MARGIN + column * CELL_WIDTH + (CELL_WIDTH - QR_SIZE) / 2
         top = PAGE_HEIGHT - MARGIN - row * CELL_HEIGHT - 3 * mm
         _draw_qr(canvas, label_url(code), left, top, QR_SIZE)
         canvas.setFont("Courier", TEXT_SIZE)
         canvas.drawCentredString(left + QR_SIZE / 2, top - QR_SIZE - 4 * mm, code)
+        slot += 1
         count += 1
         if progress and count % PROGRESS_EVERY == 0:
             progress(count)
@@ -214,6 +246,19 @@ WRITERS = {
     ExportFormat.ZIP: write_zip,
     ExportFormat.PDF: write_pdf,
 }
+
+
+def export_extension(batch: Batch, export_format: ExportFormat) -> str:
+    """Return the file extension of an export: zip for a PDF export split in parts."""
+    if export_format == ExportFormat.PDF and pdf_is_split(batch):
+        return "zip"
+    return EXTENSIONS[export_format]
+
+
+def export_content_type(batch: Batch, export_format: ExportFormat) -> str:
+    if export_format == ExportFormat.PDF and pdf_is_split(batch):
+        return CONTENT_TYPES[ExportFormat.ZIP]
+    return CONTENT_TYPES[export_format]
 
 
 def write_labels(batch: Batch, export_format: ExportFormat, output, progress: Progress = None) -> int:

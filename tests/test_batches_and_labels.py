@@ -205,3 +205,21 @@ def test_large_batch_exports_in_background(app, client):
     client.get("/logout/")
     login(client, stranger)
     assert client.get(f"/batches/exports/{job_id}/download").status_code == 404
+
+
+def test_large_pdf_export_is_zip_of_parts(app, client, monkeypatch):
+    import app.labels as labels
+
+    monkeypatch.setattr(labels, "PDF_LABELS_PER_FILE", 24)
+    _, owner, batch_id, codes = generated_batch(app, 30)
+    login(client, owner)
+    response = client.post(f"/batches/{batch_id}/labels/pdf")
+    assert response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    number = batch_number(app, batch_id)
+    assert archive.namelist() == [f"{number}-0001.pdf", f"{number}-0002.pdf"]
+    decoded = []
+    for name in archive.namelist():
+        for page in pypdfium2.PdfDocument(archive.read(name)):
+            decoded += [result.text for result in zxingcpp.read_barcodes(page.render(scale=2).to_pil())]
+    assert sorted(decoded) == sorted(BASE + code for code in codes)

@@ -23,7 +23,7 @@ from app.exports import (
     start_export,
 )
 from app.extensions import db
-from app.labels import CONTENT_TYPES, write_labels
+from app.labels import export_content_type, write_labels
 from app.models import Batch, Product
 from app.models.codes import ExportFormat
 from app.security import ROLE_PRODUCER, current_enterprise_id, is_admin
@@ -141,7 +141,7 @@ class BatchView(BaseView):
             buffer.seek(0)
             return send_file(
                 buffer,
-                mimetype=CONTENT_TYPES[export_format],
+                mimetype=export_content_type(batch, export_format),
                 as_attachment=True,
                 download_name=export_filename(batch, export_format),
             )
@@ -159,7 +159,7 @@ class BatchView(BaseView):
         path = require_export_file(job)
         return send_file(
             path,
-            mimetype=CONTENT_TYPES[job.format],
+            mimetype=export_content_type(job.batch, job.format),
             as_attachment=True,
             download_name=export_filename(job.batch, job.format),
         )
