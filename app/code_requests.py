@@ -1,7 +1,7 @@
 """Code requests (溯源码申请): submission by a producer, review by the admin.
 
 Approval commits the request as "approved" and then enqueues the generation task with
-the request id; the task (``tasks.codes``) writes the batches and codes and moves the
+the request id. The task (``tasks.codes``) writes the batches and codes and moves the
 request to "completed" or "failed". A failed request is retried by the admin.
 """
 
@@ -295,7 +295,7 @@ def approve_request(request_id: int, admin: SuyuanUser, *, enqueue: bool = True)
 
 
 def reject_request(request_id: int, admin: SuyuanUser, reason: str) -> CodeRequest:
-    """Reject a pending request with a reason the producer sees."""
+    """Reject a pending request with a reason that is shown to the producer."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Please give the reason for rejection."), field="reason")
@@ -339,10 +339,21 @@ def retry_request(request_id: int, admin: SuyuanUser) -> CodeRequest:
 
 
 def enqueue_generation(request_id: int) -> None:
-    """Send the generation task for ``request_id`` and store its task id."""
+    """Send the generation task for ``request_id`` and store its task id.
+
+    When the broker cannot be reached, the request stays approved and its error field
+    stores the failure. The request list then shows the error and the retry action.
+    """
     from tasks.codes import generate_codes_task
 
-    result = generate_codes_task.delay(request_id)
+    try:
+        result = generate_codes_task.delay(request_id)
+    except Exception as exc:  # kombu raises transport-specific errors
+        logger.exception("could not enqueue the generation of code request %s", request_id)
+        code_request = db.session.get(CodeRequest, request_id, populate_existing=True)
+        code_request.error = f"could not enqueue the generation task: {type(exc).__name__}: {exc}"[:2000]
+        db.session.commit()
+        return
     code_request = db.session.get(CodeRequest, request_id)
     if code_request is not None and result.id:
         code_request.task_id = result.id

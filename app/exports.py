@@ -1,8 +1,8 @@
 """Label exports of a batch that run in the background, with progress and a download.
 
-Small batches are exported inside the request (see ``views.batches``); a batch above
-``direct_export_limit()`` codes gets an ``ExportJob`` run by the ``suyuan.export_labels``
-task, which writes the file under EXPORT_DIR and records its progress.
+Small batches are exported inside the web request (see ``views.batches``). A batch above
+``direct_export_limit()`` codes gets an ``ExportJob``. The ``suyuan.export_labels`` task
+runs it, writes the file under EXPORT_DIR and records its progress.
 """
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ def export_path(name: str) -> str:
 def run_export(job_id: int) -> bool:
     """Write the file of export job ``job_id``; return False when there is nothing to do.
 
-    Writes to a temporary name and renames at the end, so a download never sees a half
-    file. Running it again after a crash starts the file afresh.
+    Writes to a temporary name and renames at the end, so a download never reads a half
+    written file. Running it again after a crash starts the file afresh.
     """
     from app.labels import write_labels
 
@@ -122,7 +122,7 @@ def run_export(job_id: int) -> bool:
     partial_path = final_path + ".part"
 
     def record_progress(count: int) -> None:
-        # A separate short transaction, so the UI sees progress while the read goes on.
+        # A separate short transaction, so the progress is visible while the read goes on.
         with db.engine.begin() as connection:
             connection.execute(update(ExportJob).where(ExportJob.id == job_id).values(progress=count))
 

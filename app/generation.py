@@ -4,11 +4,11 @@ The job is resumable at any point, so a worker that dies is simply run again:
 
 1. The request's batches are created together in one transaction, so either all of
    them exist or none does.
-2. Each batch is filled in chunks. A chunk locks the batch row, reads how many codes
-   the batch already has (``batch.code_count``, updated in the same transaction as the
-   codes), draws only the missing ones, inserts them skipping any code that already
-   exists anywhere, and adds the number actually inserted. A crash loses at most the
-   uncommitted chunk, and two workers on the same request cannot overshoot.
+2. Each batch is filled in chunks. A chunk locks the batch row and reads how many codes
+   the batch already has from ``batch.code_count``, which is updated in the same
+   transaction as the codes. It draws only the missing codes, skips any code that
+   already exists anywhere, and adds the number actually inserted. A crash loses at
+   most the uncommitted chunk, and two workers on the same request cannot overshoot.
 3. A batch is marked complete once its count is reached; the request once every batch
    is complete.
 
@@ -25,7 +25,7 @@ from sqlalchemy import func, select, text, update
 
 from app.code_rules import CodeSource, alphabet_for
 from app.extensions import db
-from app.models import Batch, CodeRequest, TraceCode
+from app.models import Batch, CodeRequest
 from app.models.base import utcnow
 from app.models.codes import CodeKind, CodeStatus, RequestStatus
 
@@ -101,12 +101,14 @@ def ensure_batches(request_id: int) -> list[int]:
     sequence = db.session.scalar(
         select(func.coalesce(func.max(Batch.sequence), 0)).where(Batch.enterprise_id == enterprise_id)
     )
-    taken = set(db.session.scalars(select(Batch.batch_number).where(Batch.enterprise_id == enterprise_id)))
+    taken_numbers = set(
+        db.session.scalars(select(Batch.batch_number).where(Batch.enterprise_id == enterprise_id))
+    )
     batches = []
     while len(batches) < code_request.batch_count:
         sequence += 1
         number = f"{code_request.batch_prefix}{sequence:0{SEQUENCE_WIDTH}d}"
-        if number in taken:
+        if number in taken_numbers:
             continue
         batches.append(
             Batch(
@@ -209,10 +211,12 @@ def _copy_rows(codes: set[str], constants: dict) -> bytes:
 
 
 def _insert_codes_postgresql(codes: set[str], constants: dict) -> int:
-    """COPY straight into trace_code inside a savepoint; on a unique violation (a drawn
-    code already exists) COPY into a temporary table and insert with ON CONFLICT DO
-    NOTHING instead. Collisions are rare by the code-space bound, so the fast path is
-    the usual one."""
+    """COPY straight into trace_code inside a savepoint.
+
+    A unique violation means a drawn code already exists. Then the chunk is copied into
+    a temporary table and inserted with ON CONFLICT DO NOTHING instead. The code-space
+    bound makes collisions rare, so the fast path is the usual one.
+    """
     import psycopg.errors
 
     data = _copy_rows(codes, constants)
@@ -285,7 +289,7 @@ def _finish(request_id: int) -> None:
 
 
 def mark_failed(request_id: int, exc: BaseException) -> None:
-    """Record the failure of request ``request_id`` so the admin sees it and can retry."""
+    """Record the failure of request ``request_id``, shown to the admin with a retry action."""
     code_request = db.session.get(CodeRequest, request_id, populate_existing=True)
     if code_request is None:
         return
@@ -294,8 +298,3 @@ def mark_failed(request_id: int, exc: BaseException) -> None:
     code_request.finished_at = utcnow()
     db.session.commit()
     logger.error("code request %s failed: %s", request_id, code_request.error)
-
-
-def codes_of_batch_count(batch_id: int) -> int:
-    """Return the number of code rows of a batch, counted in the table."""
-    return db.session.scalar(select(func.count(TraceCode.id)).where(TraceCode.batch_id == batch_id))

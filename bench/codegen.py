@@ -7,9 +7,9 @@ Creates a scratch database, then runs the ``suyuan.generate_codes`` task for a
 100,000-code and a 1,000,000-code request, each in a fresh process whose peak resident
 memory is recorded. The baseline COPYs 1,000,000 prepared rows of the same shape into a
 scratch table made with ``LIKE trace_code INCLUDING ALL`` (same indexes and unique
-constraint, no foreign keys). The last line is one JSON object; ``ratio`` is task time
-divided by COPY time (goal: at most 1.5), ``peak_rss_mb`` the peak memory per size
-(goal: under 300 MB and flat).
+constraint, no foreign keys). The last line is one JSON object. Its ``ratio`` is task
+time divided by COPY time (goal: at most 1.5), and ``peak_rss_mb`` is the peak memory
+per size (goal: under 300 MB and flat).
 """
 
 from __future__ import annotations

@@ -211,3 +211,32 @@ def test_request_list_shows_batches_after_generation(app, client):
     assert "X0002" in page
     with app.app_context():
         assert db.session.scalar(select(func.count(Batch.id))) == 2
+
+
+def test_unreachable_broker_leaves_request_retryable(app, client, tmp_path):
+    _, owner, product_id = make_producer_with_product(app)
+    request_id = submit(app, owner, product_id)
+    missing_folder = tmp_path / "missing" / "broker.db"
+    app.extensions["celery"].conf.update(
+        broker_url=f"sqla+sqlite:///{missing_folder}", task_always_eager=False, task_publish_retry=False
+    )
+    login(client, make_admin(app))
+    assert client.post(f"/code-requests/{request_id}/approve").status_code == 302
+    with app.app_context():
+        code_request = db.session.get(CodeRequest, request_id)
+        assert code_request.status == RequestStatus.APPROVED
+        assert "could not enqueue" in code_request.error
+    page = client.get("/code-requests/").get_data(as_text=True)
+    assert f"/code-requests/{request_id}/retry" in page
+
+
+def test_admin_lists_requests_of_every_enterprise(app, client):
+    _, first_owner, first_product = make_producer_with_product(app)
+    _, second_owner, second_product = make_producer_with_product(app)
+    first = submit(app, first_owner, first_product)
+    second = submit(app, second_owner, second_product)
+    login(client, make_admin(app))
+    page = client.get("/code-requests/?status=pending").get_data(as_text=True)
+    assert f'id="request-{first}"' in page
+    assert f'id="request-{second}"' in page
+    assert client.get("/code-requests/?status=completed").get_data(as_text=True).count('id="request-') == 0

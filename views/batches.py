@@ -46,7 +46,7 @@ PERMISSIONS = {
 
 
 class BatchView(BaseView):
-    """The producer's batches; the admin sees every enterprise's."""
+    """The producer's own batches, or every enterprise's batches for the admin."""
 
     route_base = "/batches"
     default_view = "list"
