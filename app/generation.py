@@ -25,7 +25,7 @@ from sqlalchemy import func, select, text, update
 
 from app.code_rules import CodeSource, alphabet_for
 from app.extensions import db
-from app.models import Batch, CodeRequest
+from app.models import Batch, CodeRequest, Enterprise
 from app.models.base import utcnow
 from app.models.codes import CodeKind, CodeStatus, RequestStatus
 
@@ -98,6 +98,8 @@ def ensure_batches(request_id: int) -> list[int]:
         return existing
 
     enterprise_id = code_request.enterprise_id
+    # Two requests of one enterprise must not pick the same sequence numbers.
+    db.session.get(Enterprise, enterprise_id, with_for_update=True)
     sequence = db.session.scalar(
         select(func.coalesce(func.max(Batch.sequence), 0)).where(Batch.enterprise_id == enterprise_id)
     )
@@ -202,8 +204,8 @@ _COLUMNS = "code, kind, enterprise_id, batch_id, status, case_sensitive, scan_co
 
 def _copy_rows(codes: set[str], constants: dict) -> bytes:
     """Encode the rows in PostgreSQL's COPY text format, sorted by code: inserting keys in
-    order touches the unique index page by page, which made 1M-code runs about 30% faster
-    than drawn order (bench/codegen.py)."""
+    order touches the unique index page by page. One run of bench/codegen.py on a 2-core
+    machine took 14.5 s instead of 20.6 s for 1M codes."""
     suffix = "\t{kind}\t{enterprise_id}\t{batch_id}\t{status}\t{flag}\t0\n".format(
         flag="t" if constants["case_sensitive"] else "f", **constants
     )
