@@ -26,7 +26,9 @@ from app.models import Batch, TraceCode
 from app.models.codes import ExportFormat
 
 STREAM_ROWS = 10_000
-PNG_SCALE = 6  # pixels per QR module: a 25-module code becomes a 174-pixel image with quiet zone
+# Pixels per QR module. A label URL of up to 42 characters fits a 29-module QR code
+# (version 3 at level M), which becomes a 222-pixel square with its 4-module quiet zone.
+PNG_SCALE = 6
 PROGRESS_EVERY = 1_000
 
 CONTENT_TYPES = {
