@@ -1,21 +1,27 @@
-"""Demo data for a first look: enterprises of every type with logins.
+"""Demo data for a first look: enterprises of every type with logins, a product per
+producer and an approved code request with generated codes.
 
-Idempotent: running it again finds the existing demo accounts and reports them.
+Idempotent: running it again finds the existing demo data and reports it.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+from decimal import Decimal
 
 from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from app.accounts import register_user
+from app.code_requests import RequestForm, approve_request, submit_request
 from app.enterprises import ApplicationForm, approve_application, submit_application
 from app.extensions import db
-from app.models import Enterprise, SuyuanUser
+from app.generation import generate_request
+from app.labels import label_url
+from app.models import CodeRequest, Enterprise, Product, SuyuanUser, TraceCode
+from app.models.codes import RequestStatus
 from app.security import ROLE_ADMIN
 from app.validators import credit_code_check_character
 
@@ -31,6 +37,12 @@ DEMO_ENTERPRISES = [
     ("distributor1", "distributor", "示例商贸有限公司", "91440101MA5CXXXX4"),
 ]
 DEMO_CONSUMER = "consumer1"
+# (product name, product code, price, batch prefix) per demo producer
+DEMO_PRODUCTS = {
+    "producer1": ("示例有机大米 5kg", "6901234567892", Decimal("59.00"), "RICE"),
+    "producer2": ("示例明前龙井 250g", "6901234567809", Decimal("168.00"), "TEA"),
+}
+DEMO_SCAN_URLS = 3
 
 
 def demo_licence() -> FileStorage:
@@ -83,9 +95,54 @@ def create_demo_data() -> dict:
         logins.append(
             {"username": username, "password": DEMO_PASSWORD, "role": enterprise_type, "enterprise": name}
         )
+        if username in DEMO_PRODUCTS:
+            _demo_codes(user, enterprise, admin, *DEMO_PRODUCTS[username])
 
+    scan_urls = [
+        label_url(code)
+        for code in db.session.scalars(select(TraceCode.code).order_by(TraceCode.id).limit(DEMO_SCAN_URLS))
+    ]
     _user(DEMO_CONSUMER)
     logins.append(
         {"username": DEMO_CONSUMER, "password": DEMO_PASSWORD, "role": "consumer", "enterprise": None}
     )
-    return {"logins": logins, "scan_urls": []}
+    return {"logins": logins, "scan_urls": scan_urls}
+
+
+def _demo_codes(
+    user: SuyuanUser,
+    enterprise: Enterprise,
+    admin: SuyuanUser,
+    name: str,
+    product_code: str,
+    price: str,
+    prefix: str,
+) -> None:
+    """Give a demo producer a product and an approved request with its codes generated.
+
+    Generation runs here rather than in a worker, so the codes exist before the server starts.
+    """
+    product = db.session.scalar(select(Product).where(Product.enterprise_id == enterprise.id))
+    if product is None:
+        product = Product(
+            enterprise_id=enterprise.id, name=name, product_code=product_code, price=price, on_shelf=True
+        )
+        db.session.add(product)
+        db.session.commit()
+    code_request = db.session.scalar(select(CodeRequest).where(CodeRequest.enterprise_id == enterprise.id))
+    if code_request is None:
+        form = RequestForm(
+            product_id=str(product.id),
+            batch_count="2",
+            codes_per_batch="50",
+            code_length="12",
+            charset="mixed",
+            case_sensitive=False,
+            batch_prefix=prefix,
+            remarks="",
+        )
+        code_request = submit_request(user, form)
+        approve_request(code_request.id, admin, enqueue=False)
+    if code_request.status != RequestStatus.COMPLETED:
+        generate_request(code_request.id)
+        logger.info("demo codes generated for enterprise %s", enterprise.id)
