@@ -114,5 +114,5 @@ def register(app, appbuilder) -> None:
         label=_l("Categories"),
         icon="fa-tags",
         category="Products",
-        category_label=_l("Products"),
+        category_label=_l("Product management"),
     )

@@ -341,6 +341,6 @@ def register(app, appbuilder) -> None:
         label=_l("Product list"),
         icon="fa-cube",
         category="Products",
-        category_label=_l("Products"),
+        category_label=_l("Product management"),
         category_icon="fa-cubes",
     )
