@@ -427,8 +427,6 @@ def upgrade():
     sa.Column('last_scan_at', sa.DateTime(), nullable=True),
     sa.Column('sold_at', sa.DateTime(), nullable=True),
     sa.Column('sold_by_enterprise_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['batch_id'], ['batch.id'], ),
-    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], ),
     sa.ForeignKeyConstraint(['parent_id'], ['trace_code.id'], ),
     sa.ForeignKeyConstraint(['sold_by_enterprise_id'], ['enterprise.id'], ),
     sa.PrimaryKeyConstraint('id'),
