@@ -169,8 +169,8 @@ def register(app, appbuilder) -> None:
     appbuilder.add_view(
         BatchView,
         "Batches",
-        label=_l("Batches"),
+        label=_l("Batch management"),
         icon="fa-cubes",
         category="Trace codes",
-        category_label=_l("Trace codes"),
+        category_label=_l("Trace code management"),
     )

@@ -214,7 +214,7 @@ def register(app, appbuilder) -> None:
         label=_l("Code requests"),
         icon="fa-qrcode",
         category="Trace codes",
-        category_label=_l("Trace codes"),
+        category_label=_l("Trace code management"),
     )
     appbuilder.add_link(
         "New code request",
