@@ -8,11 +8,19 @@ from pathlib import Path
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
+from werkzeug.routing import IntegerConverter
 
 import config
 from app.extensions import db, limiter, migrate
 
 logger = logging.getLogger(__name__)
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """The ``int`` URL converter, limited to 0 … 2**31 - 1."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 class ConfigurationError(RuntimeError):
@@ -31,6 +39,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(config.BASE_DIR / "templates"),
         static_folder="static",
     )
+    # Ids in URLs are bounded to a 32-bit integer, the range of our primary keys on
+    # PostgreSQL, so a huge guessed id is a plain 404 instead of a database overflow.
+    app.url_map.converters["int"] = BoundedIntegerConverter
     app.config.update(config.build_config())
     if test_config:
         app.config.update(test_config)

@@ -76,3 +76,12 @@ def events_of(app, code: str) -> list[tuple[str, str | None]]:
     with app.app_context():
         row = db.session.scalar(select(TraceCode).where(TraceCode.code == code))
         return [(event.kind.value, event.stage) for event in timeline_for(row)]
+
+
+def ship_all(app, producer: Producer, codes: list[str] | None = None) -> None:
+    """Ship ``codes`` (default: all of the producer's codes) through the real step, so a
+    distributor can then sell them."""
+    from app.trace import ship
+
+    outcome = act(app, producer.owner, ship, codes or producer.codes, shipment_fields())
+    assert all(result.applied for result in outcome.results), [r.message for r in outcome.results]

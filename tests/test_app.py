@@ -139,3 +139,26 @@ def test_media_serves_public_folders_only(app, client):
     assert client.get("/media/licences/a.png").status_code == 404
     assert client.get("/media/products/../licences/a.png").status_code == 404
     assert client.get("/media/products/missing.png").status_code == 404
+
+
+HUGE = "99999999999999999999999"
+
+
+def test_huge_ids_in_urls_are_404(app, client):
+    from tests.factories import make_enterprise
+
+    _, owner = make_enterprise(app, "producer")
+    login(client, owner)
+    for url in (
+        f"/products/show/{HUGE}",
+        f"/batches/{HUGE}",
+        f"/code-requests/{HUGE}",
+        f"/h5/products/{HUGE}",
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+def test_huge_number_in_query_is_400_in_chinese(app, client):
+    response = client.get(f"/h5/products?category={HUGE}")
+    assert response.status_code in (400, 404)
+    assert response.status_code != 500

@@ -8,6 +8,7 @@ from app.models import TraceCode
 from app.models.codes import CodeStatus
 from tests.factories import login, make_admin, make_enterprise, make_user
 from tests.factories_codes import make_batch, make_product
+from tests.factories_trace import act, shipment_fields
 
 ACTION_IDS = ("action-pack", "action-unpack", "action-ship", "action-record", "action-sell")
 
@@ -47,8 +48,15 @@ def test_storage_sees_only_record(app, client, scanned_code):
     assert actions_on_page(client, codes[0]) == {"action-record"}
 
 
+def ship(app, producer, codes) -> None:
+    from app.trace import ship as ship_step
+
+    act(app, producer, ship_step, codes, shipment_fields())
+
+
 def test_distributor_sees_write_off_not_ship(app, client, scanned_code):
-    _, codes = scanned_code
+    producer, codes = scanned_code
+    ship(app, producer, codes[:1])
     _, distributor = make_enterprise(app, "distributor")
     login(client, distributor)
     shown = actions_on_page(client, codes[0])
@@ -69,7 +77,8 @@ def test_no_actions_without_enterprise(app, client, scanned_code, who):
 
 
 def test_distributor_writes_off_from_scan_page(app, client, scanned_code):
-    _, codes = scanned_code
+    producer, codes = scanned_code
+    ship(app, producer, codes[:1])
     _, distributor = make_enterprise(app, "distributor")
     login(client, distributor)
     response = client.post("/trace/phone/sell", data={"code": codes[0]})

@@ -4,7 +4,7 @@ import pytest
 
 from app.models.codes import CodeStatus
 from tests.factories import make_admin, make_enterprise, make_user
-from tests.factories_trace import code_row, make_producer
+from tests.factories_trace import code_row, make_producer, ship_all
 
 URL = "/api/v1/trace/actions"
 SHIPMENT = {
@@ -52,6 +52,7 @@ def test_api_pack_then_ship(client, app):
 
 def test_api_record_and_sell(client, app):
     producer = make_producer(app)
+    ship_all(app, producer)
     _, storage = make_enterprise(app, "storage")
     _, distributor = make_enterprise(app, "distributor")
     recorded = client.post(

@@ -6,7 +6,15 @@ from app.errors import PermissionDenied, ValidationFailed
 from app.models.codes import CodeStatus
 from app.trace import RecordFields, pack, record, sell, ship
 from tests.factories import make_admin, make_enterprise, make_user
-from tests.factories_trace import act, code_row, events_of, make_producer, set_status, shipment_fields
+from tests.factories_trace import (
+    act,
+    code_row,
+    events_of,
+    make_producer,
+    set_status,
+    ship_all,
+    shipment_fields,
+)
 
 
 @pytest.mark.parametrize("enterprise_type", ["producer", "storage", "distributor"])
@@ -56,6 +64,7 @@ def test_record_on_box_shows_on_items(app):
 
 def test_sell_records_time_and_enterprise(app):
     producer = make_producer(app)
+    ship_all(app, producer)
     distributor_id, distributor = make_enterprise(app, "distributor")
     outcome = act(app, distributor, sell, producer.codes[:1])
     assert outcome.results[0].applied
@@ -63,11 +72,12 @@ def test_sell_records_time_and_enterprise(app):
     assert item.status == CodeStatus.SOLD
     assert item.sold_by_enterprise_id == distributor_id
     assert item.sold_at is not None
-    assert events_of(app, producer.codes[0]) == [("sold", None)]
+    assert events_of(app, producer.codes[0]) == [("shipped", None), ("sold", None)]
 
 
 def test_second_sale_names_time_and_seller(app):
     producer = make_producer(app)
+    ship_all(app, producer)
     _, first = make_enterprise(app, "distributor")
     _, second = make_enterprise(app, "distributor")
     act(app, first, sell, producer.codes[:1])
@@ -87,7 +97,7 @@ def test_second_sale_names_time_and_seller(app):
     assert seller in refusal.message
     assert sold_time in refusal.message
     assert code_row(app, producer.codes[0]).sold_by_enterprise_id == item.sold_by_enterprise_id
-    assert events_of(app, producer.codes[0]) == [("sold", None)]
+    assert events_of(app, producer.codes[0]) == [("shipped", None), ("sold", None)]
 
 
 def test_sell_refuses_void(app):
@@ -176,3 +186,14 @@ def test_box_shipped_then_sold_item_by_item(app):
         ("handled", "到货"),
         ("handled", "上架"),
     ]
+
+
+def test_sell_refuses_code_still_in_factory(app):
+    producer = make_producer(app)
+    _, distributor = make_enterprise(app, "distributor")
+    outcome = act(app, distributor, sell, producer.codes[:1])
+    refusal = outcome.results[0]
+    assert not refusal.applied
+    assert producer.codes[0] in refusal.message
+    assert "尚未发货出厂" in refusal.message
+    assert code_row(app, producer.codes[0]).status == CodeStatus.NEW

@@ -9,7 +9,7 @@ from app.models import SuyuanUser, TraceCode
 from app.models.codes import CodeStatus
 from app.trace import allowed_actions, create_box, pack, sell, ship
 from tests.factories import login, make_admin, make_enterprise, make_user
-from tests.factories_trace import act, code_row, make_producer, set_status, shipment_fields
+from tests.factories_trace import act, code_row, make_producer, set_status, ship_all, shipment_fields
 
 STATIONS = ("pack", "unpack", "ship", "record", "sell")
 ALLOWED_STATIONS = {
@@ -84,6 +84,7 @@ def test_apply_endpoint_refuses_step_of_other_type(client, app):
 
 def test_phone_write_off_returns_to_scan_page(client, app):
     producer = make_producer(app)
+    ship_all(app, producer)
     _, distributor = make_enterprise(app, "distributor")
     login(client, distributor)
     response = client.post("/trace/phone/sell", data={"code": producer.codes[0]})
@@ -206,6 +207,8 @@ def test_allowed_actions_per_role(app):
     assert actions_for(app, producer.owner, code) == ["pack", "ship", "record"]
     assert actions_for(app, other.owner, code) == ["record"]
     assert actions_for(app, storage, code) == ["record"]
+    assert actions_for(app, distributor, code) == ["record"]
+    ship_all(app, producer, [code])
     assert actions_for(app, distributor, code) == ["record", "sell"]
     assert actions_for(app, make_admin(app), code) == []
     assert actions_for(app, make_user(app), code) == []
@@ -237,6 +240,8 @@ def test_allowed_actions_follow_status(app):
 def test_scan_partial_shows_allowed_forms(app, enterprise_type, present, absent):
     producer = make_producer(app)
     account = producer.owner if enterprise_type == "producer" else make_enterprise(app, enterprise_type)[1]
+    if enterprise_type == "distributor":
+        ship_all(app, producer, producer.codes[:1])  # only shipped codes can be sold
     with app.test_request_context():
         login_user(db.session.get(SuyuanUser, account.id))
         row = db.session.query(TraceCode).filter_by(code=producer.codes[0]).one()

@@ -6,6 +6,8 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
@@ -48,6 +50,24 @@ def register(app: Flask) -> None:
         }
         message = messages.get(exc.code, exc.description or _("The request failed."))
         return error_response(exc.code or 500, message)
+
+    @app.errorhandler(OverflowError)
+    def handle_overflow(exc: OverflowError):
+        # SQLite raises this for an integer beyond 64 bits in a query parameter or form.
+        db.session.rollback()
+        return error_response(400, _("A number in the request is out of range."))
+
+    @app.errorhandler(DataError)
+    def handle_data_error(exc: DataError):
+        # PostgreSQL rejects values that do not fit the column, e.g. an id beyond 32 bits.
+        db.session.rollback()
+        logger.warning("rejected out-of-range value on %s %s: %s", request.method, request.path, exc.orig)
+        return error_response(400, _("A number in the request is out of range."))
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(exc: CSRFError):
+        db.session.rollback()
+        return error_response(400, _("The form has expired. Please reload the page and try again."))
 
     @app.errorhandler(Exception)
     def handle_unexpected_error(exc: Exception):

@@ -38,7 +38,8 @@ from app.validators import require_text
 logger = logging.getLogger(__name__)
 
 HANDLING_TYPES = (EnterpriseType.PRODUCER, EnterpriseType.STORAGE, EnterpriseType.DISTRIBUTOR)
-SELLABLE = (CodeStatus.NEW, CodeStatus.PACKED, CodeStatus.SHIPPED)
+# Only items that left the factory reach a distributor, so only shipped codes are sold.
+SELLABLE = (CodeStatus.SHIPPED,)
 
 
 @dataclass
@@ -110,6 +111,15 @@ def record(user: SuyuanUser, codes: list[str], fields: RecordFields) -> StepOutc
 def _sold_refusal(code: TraceCode) -> CodeResult:
     if code.status == CodeStatus.VOID:
         return refused(code.code, _("Code %(code)s is void and cannot be written off.", code=code.code), code)
+    if code.status in (CodeStatus.NEW, CodeStatus.PACKED):
+        return refused(
+            code.code,
+            _(
+                "Code %(code)s has not been shipped from the factory yet, so it cannot be sold.",
+                code=code.code,
+            ),
+            code,
+        )
     return refused(
         code.code,
         _(
