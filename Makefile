@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := app:create_app
+# Labels and printed scan URLs point at the port the app is served on.
+SUYUAN_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+export SUYUAN_PUBLIC_BASE_URL
 
 .PHONY: run test lint format translations extract-messages worker clean
 
@@ -29,9 +32,12 @@ run: $(VENV)/.runtime-installed translations
 	$(BIN)/flask suyuan create-admin
 	$(BIN)/flask suyuan demo
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops the server and the worker)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A tasks.worker worker --loglevel=info --concurrency=2 & \
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - "app:create_app()"
+	@# Both run in the background and the shell waits, so Ctrl-C reaches only the trap,
+	@# which stops them once. The thread pool keeps SQLite connections out of forked children.
+	@$(BIN)/celery -A tasks.worker worker --loglevel=info --pool=threads --concurrency=2 & worker=$$!; \
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - "app:create_app()" & server=$$!; \
+	trap 'kill -TERM $$server $$worker 2>/dev/null; wait; exit 0' INT TERM; \
+	wait $$server; kill -TERM $$worker 2>/dev/null; wait
 
 worker: $(VENV)/.runtime-installed
 	$(BIN)/celery -A tasks.worker worker --loglevel=info
