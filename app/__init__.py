@@ -6,8 +6,9 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_appbuilder import AppBuilder
+from flask_babel import lazy_gettext
 from werkzeug.routing import IntegerConverter
 
 import config
@@ -69,6 +70,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         register_views(app, appbuilder)
         appbuilder.post_init()
         appbuilder.sm.lm.login_view = "AuthDBView.login"
+        appbuilder.sm.lm.login_message = lazy_gettext("Please log in to open this page.")
+        _limit_api_login(app)
 
     from app.cli import register_cli
     from app.i18n import register_template_helpers
@@ -79,6 +82,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     celery_init_app(app)
     logger.info("Suyuan started: database %s", _safe_url(app.config["SQLALCHEMY_DATABASE_URI"]))
     return app
+
+
+API_LOGIN_ENDPOINT = "SecurityApi.login"
+
+
+# Decorated once at import: Flask-Limiter registers limits per function on the shared
+# limiter, so decorating inside create_app would add one more limit for every app built.
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+def _rate_limited_api_login(*args, **kwargs):
+    return current_app.extensions["suyuan_api_login"](*args, **kwargs)
+
+
+def _limit_api_login(app: Flask) -> None:
+    """Give the API login (``/api/v1/security/login``) the same rate limit as the login form."""
+    view = app.view_functions.get(API_LOGIN_ENDPOINT)
+    if view is not None:
+        app.extensions["suyuan_api_login"] = view
+        app.view_functions[API_LOGIN_ENDPOINT] = _rate_limited_api_login
 
 
 def _index_view():

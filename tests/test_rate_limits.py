@@ -87,3 +87,15 @@ def test_feedback_posts_are_limited(limited_app):
     assert client.post("/me/feedback", data={"content": "二"}).status_code == 302
     assert client.post("/me/feedback", data={"content": "三"}).status_code == 429
     assert client.get("/me/feedback").status_code == 200  # reading is not limited
+
+
+def test_api_login_limit_gives_429_then_recovers(limited_app):
+    client = limited_app.test_client()
+    account = make_user(limited_app)
+    body = {"username": account.username, "password": "wrong-password", "provider": "db"}
+    statuses = [client.post("/api/v1/security/login", json=body).status_code for _ in range(3)]
+    assert statuses[:2] == [401, 401]
+    assert statuses[2] == 429
+    wait_for_next_window()
+    good = {"username": account.username, "password": PASSWORD, "provider": "db"}
+    assert client.post("/api/v1/security/login", json=good).status_code == 200

@@ -21,7 +21,7 @@ class ProductForm(FlaskForm):
     main_image = FileField(_l("Main image"))
     gallery = MultipleFileField(_l("Gallery images"))
     description_html = TextAreaField(
-        _l("Description"),
+        _l("Product description"),
         description=_l("HTML is allowed; scripts, event handlers and styles are removed when saved."),
     )
     on_shelf = BooleanField(_l("On shelf"))

@@ -226,7 +226,7 @@ def register(app, appbuilder) -> None:
         label=_l("Enterprise application"),
         icon="fa-building",
         category="Enterprise",
-        category_label=_l("Enterprise"),
+        category_label=_l("Enterprise management"),
     )
     appbuilder.add_view(
         PendingApplicationView,

@@ -72,5 +72,5 @@ def register(app, appbuilder) -> None:
         label=_l("Enterprise profile"),
         icon="fa-id-card",
         category="Enterprise",
-        category_label=_l("Enterprise"),
+        category_label=_l("Enterprise management"),
     )

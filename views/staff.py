@@ -105,5 +105,5 @@ def register(app, appbuilder) -> None:
         label=_l("Staff"),
         icon="fa-users",
         category="Enterprise",
-        category_label=_l("Enterprise"),
+        category_label=_l("Enterprise management"),
     )
