@@ -195,9 +195,17 @@ def _commit_keeping_loaded() -> None:
 
 
 # Everything the page shows about the code itself, read with the look-up in one query.
+# Only the columns the page and the JSON API show are read from the wide product and
+# enterprise rows (another column, if ever used, loads on first access).
 _PAGE_LOADS = (
-    joinedload(TraceCode.batch).joinedload(Batch.product),
-    joinedload(TraceCode.batch).joinedload(Batch.enterprise),
+    joinedload(TraceCode.batch)
+    .joinedload(Batch.product)
+    .load_only(Product.name, Product.main_image, Product.on_shelf),
+    joinedload(TraceCode.batch)
+    .joinedload(Batch.enterprise)
+    .load_only(
+        Enterprise.name, Enterprise.logo_file, Enterprise.profile_html, Enterprise.address, Enterprise.phone
+    ),
     joinedload(TraceCode.parent),
 )
 

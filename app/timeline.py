@@ -22,7 +22,7 @@ from sqlalchemy import and_, bindparam, cast, literal_column, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Shipment, TraceCode, TraceEvent
+from app.models import Enterprise, Shipment, TraceCode, TraceEvent
 from app.models.trace import EventKind
 
 MAX_BOX_DEPTH = 8
@@ -111,8 +111,11 @@ def _timeline_statement():
             )
         )
         .options(
-            joinedload(TraceEvent.enterprise),
-            joinedload(TraceEvent.shipment).joinedload(Shipment.destination_enterprise),
+            # A timeline shows only the names of the enterprises.
+            joinedload(TraceEvent.enterprise).load_only(Enterprise.name),
+            joinedload(TraceEvent.shipment)
+            .joinedload(Shipment.destination_enterprise)
+            .load_only(Enterprise.name),
         )
         .order_by(TraceEvent.occurred_at, TraceEvent.id)
     )

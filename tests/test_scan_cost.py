@@ -58,6 +58,12 @@ def test_full_history_costs_no_extra_statement(app, client):
     assert "顺丰速运" in page and "三号仓 A-12 货架" in page and item.box_code in page
     assert len(statements) == SQLITE_STATEMENTS_PER_SCAN, statements
 
+    # The JSON form reads every field it returns from the same queries.
+    with counted_statements(app) as statements:
+        body = client.get(f"/api/v1/trace/{item.code}").get_json()
+    assert body["enterprise"]["profile_html"] == "<p>百年酒厂，坐落于宜宾。</p>"
+    assert len(statements) == SQLITE_STATEMENTS_PER_SCAN, statements
+
 
 def test_unknown_code_runs_one_statement_and_writes_nothing(app, client):
     with counted_statements(app) as statements:
