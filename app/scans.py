@@ -45,7 +45,8 @@ class ScanCount:
 
 @dataclass
 class ScanResult:
-    """Everything a scan page shows about one code, read after the query was counted."""
+    """Everything a scan page shows about one code, read in the transaction that counted
+    the query: the code's own row just before the count, the timeline after it."""
 
     code: TraceCode
     product: Product | None
@@ -225,7 +226,8 @@ def scan_code(
         if code is None or code.status == CodeStatus.VOID:
             raise NotFound(unknown_code_message())
         count = _count_and_log(code.id, user_id=user_id, remote_addr=remote_addr, user_agent=user_agent)
-        # Read under the row lock the count took, so no step on this code commits in between.
+        # Read after the count in the same transaction: a step that changes this code's row
+        # waits for the count's row lock until the commit.
         events = timeline_for(code)
         batch = code.batch
         product = batch.product if batch is not None else None

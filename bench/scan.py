@@ -10,6 +10,7 @@ latency (goal: under 100 ms). The last line of output is one JSON object.
 Usage::
 
     python bench/scan.py [--codes 1000000] [--duration 20] [--rounds 4] [--connections 32]
+                         [--page-port 5301] [--minimal-port 5302]
 
 Needs PostgreSQL (``SUYUAN_BENCH_DATABASE_URL``, default the local ``test`` database's
 server) and wrk (Debian package ``wrk``). The scratch database is dropped at the end.

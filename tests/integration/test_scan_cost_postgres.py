@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 POSTGRESQL_STATEMENTS_PER_SCAN = 3
 
 
-def test_scan_runs_three_statements_on_postgresql(pg_app):
+def test_postgresql_scan_statements(pg_app):
     client = pg_app.test_client()
     code = fresh_code(pg_app)
     item = make_traced_item(pg_app)
