@@ -7,7 +7,7 @@ from urllib.parse import quote
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Enterprise, ScanLog
+from app.models import Batch, Enterprise, ScanLog, TraceCode
 from app.models.codes import CodeStatus
 from app.models.enterprise import EnterpriseType
 from tests.factories import login, make_enterprise, make_user
@@ -20,6 +20,12 @@ UNKNOWN_WARNING = "不是本平台发放的溯源码"
 def enterprise_name(app, enterprise_id: int) -> str:
     with app.app_context():
         return db.session.get(Enterprise, enterprise_id).name
+
+
+def batch_number_of(app, code: str) -> str:
+    with app.app_context():
+        query = select(Batch.batch_number).join(TraceCode, TraceCode.batch_id == Batch.id)
+        return db.session.scalar(query.where(TraceCode.code == code))
 
 
 def simple_code(app, **batch_options) -> str:
@@ -44,7 +50,7 @@ def test_scan_page_shows_every_field(app, client):
     assert "百年酒厂，坐落于宜宾。" in page
     # Batch, production date and team, packing.
     assert "批次号" in page
-    assert "T0000" in page
+    assert batch_number_of(app, item.code) in page
     assert "2026-02-14" in page
     assert "灌装二班" in page
     assert item.box_code in page
