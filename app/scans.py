@@ -196,9 +196,16 @@ def _commit_keeping_loaded() -> None:
 
 
 # Everything the page shows about the code itself, read with the look-up in one query.
-# Only the columns the page and the JSON API show are read from the wide product and
-# enterprise rows (another column, if ever used, loads on first access).
+# Only the columns the page and the JSON API show are read from the batch, product,
+# enterprise and box rows (another column, if ever used, loads on first access).
 _PAGE_LOADS = (
+    joinedload(TraceCode.batch).load_only(
+        Batch.enterprise_id,
+        Batch.product_id,
+        Batch.batch_number,
+        Batch.production_date,
+        Batch.production_team,
+    ),
     joinedload(TraceCode.batch)
     .joinedload(Batch.product)
     .load_only(Product.name, Product.main_image, Product.on_shelf),
@@ -207,7 +214,7 @@ _PAGE_LOADS = (
     .load_only(
         Enterprise.name, Enterprise.logo_file, Enterprise.profile_html, Enterprise.address, Enterprise.phone
     ),
-    joinedload(TraceCode.parent),
+    joinedload(TraceCode.parent).load_only(TraceCode.code),
 )
 
 
