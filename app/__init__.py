@@ -74,11 +74,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         _limit_api_login(app)
 
     from app.cli import register_cli
-    from app.i18n import register_template_helpers
+    from app.i18n import install_locale_selector, register_template_helpers
     from tasks import celery_init_app
 
     register_cli(app)
     register_template_helpers(app)
+    install_locale_selector(app)
     celery_init_app(app)
     logger.info("Suyuan started: database %s", _safe_url(app.config["SQLALCHEMY_DATABASE_URI"]))
     return app

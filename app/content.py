@@ -6,6 +6,7 @@ typed error. The H5 views and the admin views call these functions.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import nh3
@@ -73,6 +74,13 @@ def local_html(html: str | None) -> str:
     """
     if not html:
         return ""
+    return _local_html(html)
+
+
+# The result depends on the text alone, and a scan page shows the same enterprise
+# profile on every view, so the cleaned text is kept instead of parsed again.
+@functools.lru_cache(maxsize=128)
+def _local_html(html: str) -> str:
 
     def keep_local_images(tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src" and not (value.startswith("/") and not value.startswith("//")):

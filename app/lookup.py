@@ -6,11 +6,13 @@ Every place that accepts a trace code (scan page, scan-gun screens, APIs) goes t
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.models import TraceCode
@@ -38,25 +40,33 @@ def normalize_code_input(raw: str | None) -> str:
     return text
 
 
-def find_trace_code(raw: str | None, *, for_update: bool = False) -> TraceCode | None:
+def find_trace_code(raw: str | None, *, for_update: bool = False, options: Sequence = ()) -> TraceCode | None:
     """Return the trace code that ``raw`` denotes, or None.
 
     Case-sensitive codes match exactly. Case-insensitive codes are stored upper-case, so
-    the upper-cased input is tried when the exact text does not match.
+    the upper-cased input is tried when the exact text does not match. ``options`` are
+    loader options (e.g. ``joinedload``) for reading related rows in the same query.
     """
     text = normalize_code_input(raw)
     if not text:
         return None
-    code = _select_code(text, for_update)
+    code = _select_code(text, for_update, options)
     if code is None and text != text.upper():
-        code = _select_code(text.upper(), for_update)
+        code = _select_code(text.upper(), for_update, options)
         if code is not None and code.case_sensitive:
             return None
     return code
 
 
-def _select_code(text: str, for_update: bool) -> TraceCode | None:
-    query = select(TraceCode).where(TraceCode.code == text)
+def _select_code(text: str, for_update: bool, options: Sequence) -> TraceCode | None:
+    return db.session.scalar(_code_statement(for_update, tuple(options)), {"code_text": text})
+
+
+@functools.lru_cache(maxsize=32)
+def _code_statement(for_update: bool, options: tuple):
+    """The look-up statement with a bound ``code_text``, built once per set of options (the
+    options are compared by identity, so callers pass a module-level tuple)."""
+    query = select(TraceCode).where(TraceCode.code == bindparam("code_text")).options(*options)
     if for_update:
         query = query.with_for_update()
-    return db.session.scalar(query)
+    return query

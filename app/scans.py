@@ -45,7 +45,8 @@ class ScanCount:
 
 @dataclass
 class ScanResult:
-    """Everything a scan page shows about one code, read after the query was counted."""
+    """Everything a scan page shows about one code, read in the transaction that counted
+    the query: the code's own row just before the count, the timeline after it."""
 
     code: TraceCode
     product: Product | None
@@ -114,6 +115,22 @@ def record_scan(
     Raises ``NotFound`` when the code was voided since it was looked up. Commits; rolls
     back and re-raises on any error.
     """
+    try:
+        count = _count_and_log(code_id, user_id=user_id, remote_addr=remote_addr, user_agent=user_agent)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return count
+
+
+def _count_and_log(
+    code_id: int, *, user_id: int | None, remote_addr: str | None, user_agent: str | None
+) -> ScanCount:
+    """Count and log one query in the current transaction; the caller commits or rolls back.
+
+    Raises ``NotFound`` when the code is void (voided since it was looked up).
+    """
     now = utcnow()
     values = {
         "code_id": code_id,
@@ -123,20 +140,14 @@ def record_scan(
         "ip_prefix": truncate_ip(remote_addr),
         "user_agent": (user_agent or "")[:USER_AGENT_LENGTH] or None,
     }
-    try:
-        if db.session.get_bind().dialect.name == "postgresql":
-            row = db.session.execute(_COUNT_AND_LOG_POSTGRESQL, values).one_or_none()
-        else:
-            row = _count_and_log_portable(values)
-        if row is None:
-            # The code was voided after the look-up: it is not counted, like any void code.
-            db.session.rollback()
-            raise NotFound(unknown_code_message())
-        query_count, previous = row
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    if db.session.get_bind().dialect.name == "postgresql":
+        row = db.session.execute(_COUNT_AND_LOG_POSTGRESQL, values).one_or_none()
+    else:
+        row = _count_and_log_portable(values)
+    if row is None:
+        # The code was voided after the look-up: it is not counted, like any void code.
+        raise NotFound(unknown_code_message())
+    query_count, previous = row
     return ScanCount(query_count=query_count, previous_query_at=previous, scanned_at=now)
 
 
@@ -173,47 +184,80 @@ def _count_and_log_portable(values: dict) -> tuple[int, dt.datetime | None] | No
     return query_count, previous
 
 
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring the loaded rows, so the page renders what was read in the
+    transaction instead of reloading each row in a new one."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+# Everything the page shows about the code itself, read with the look-up in one query.
+# Only the columns the page and the JSON API show are read from the batch, product,
+# enterprise and box rows (another column, if ever used, loads on first access).
+_PAGE_LOADS = (
+    joinedload(TraceCode.batch).load_only(
+        Batch.enterprise_id,
+        Batch.product_id,
+        Batch.batch_number,
+        Batch.production_date,
+        Batch.production_team,
+    ),
+    joinedload(TraceCode.batch)
+    .joinedload(Batch.product)
+    .load_only(Product.name, Product.main_image, Product.on_shelf),
+    joinedload(TraceCode.batch)
+    .joinedload(Batch.enterprise)
+    .load_only(
+        Enterprise.name, Enterprise.logo_file, Enterprise.profile_html, Enterprise.address, Enterprise.phone
+    ),
+    joinedload(TraceCode.parent).load_only(TraceCode.code),
+)
+
+
 def scan_code(
     raw: str | None, *, user_id: int | None, remote_addr: str | None, user_agent: str | None
 ) -> ScanResult:
     """Look up ``raw`` (typed, scanned or pasted), count the query and return the result.
 
+    One transaction: the look-up (which reads the batch, product, producer and box with
+    the code), the count with its scan log row, and the timeline, then one commit.
     Raises ``NotFound`` with the counterfeit warning when the code is unknown or void;
     nothing is counted or logged then.
     """
-    code = find_trace_code(raw)
-    if code is None or code.status == CodeStatus.VOID:
-        raise NotFound(unknown_code_message())
-
-    code_id = code.id
-    count = record_scan(code_id, user_id=user_id, remote_addr=remote_addr, user_agent=user_agent)
-
-    # The commit expired the code; reload it with everything the page shows in one query.
-    code = db.session.scalars(
-        select(TraceCode)
-        .where(TraceCode.id == code_id)
-        .options(
-            joinedload(TraceCode.batch).joinedload(Batch.product),
-            joinedload(TraceCode.batch).joinedload(Batch.enterprise),
-            joinedload(TraceCode.parent),
-        )
-    ).one()
-    batch = code.batch
-    product = batch.product if batch is not None else None
-    if batch is not None and batch.enterprise_id == code.enterprise_id:
-        enterprise = batch.enterprise
-    else:
-        enterprise = db.session.get(Enterprise, code.enterprise_id)
-    box = code.parent
-    sold_by = db.session.get(Enterprise, code.sold_by_enterprise_id) if code.sold_by_enterprise_id else None
+    try:
+        code = find_trace_code(raw, options=_PAGE_LOADS)
+        if code is None or code.status == CodeStatus.VOID:
+            raise NotFound(unknown_code_message())
+        count = _count_and_log(code.id, user_id=user_id, remote_addr=remote_addr, user_agent=user_agent)
+        # Read after the count in the same transaction: a step that changes this code's row
+        # waits for the count's row lock until the commit.
+        events = timeline_for(code)
+        batch = code.batch
+        product = batch.product if batch is not None else None
+        if batch is not None and batch.enterprise_id == code.enterprise_id:
+            enterprise = batch.enterprise
+        else:
+            enterprise = db.session.get(Enterprise, code.enterprise_id)
+        # Usually already loaded with the timeline's sold event, so no query.
+        sold_by = None
+        if code.sold_by_enterprise_id is not None:
+            sold_by = db.session.get(Enterprise, code.sold_by_enterprise_id)
+        _commit_keeping_loaded()
+    except Exception:
+        db.session.rollback()
+        raise
     threshold = current_app.config["SCAN_WARNING_THRESHOLD"]
     return ScanResult(
         code=code,
         product=product,
         enterprise=enterprise,
         batch=batch,
-        box=box,
-        events=timeline_for(code),
+        box=code.parent,
+        events=events,
         sold_by=sold_by,
         count=count,
         warning=count.query_count > threshold,
