@@ -41,6 +41,8 @@ class ScanCount:
     query_count: int
     previous_query_at: dt.datetime | None
     scanned_at: dt.datetime
+    # False when the view was not counted: the page staff return to after an action.
+    counted: bool = True
 
 
 @dataclass
@@ -219,20 +221,29 @@ _PAGE_LOADS = (
 
 
 def scan_code(
-    raw: str | None, *, user_id: int | None, remote_addr: str | None, user_agent: str | None
+    raw: str | None,
+    *,
+    user_id: int | None,
+    remote_addr: str | None,
+    user_agent: str | None,
+    count_query: bool = True,
 ) -> ScanResult:
     """Look up ``raw`` (typed, scanned or pasted), count the query and return the result.
 
     One transaction: the look-up (which reads the batch, product, producer and box with
     the code), the count with its scan log row, and the timeline, then one commit.
     Raises ``NotFound`` with the counterfeit warning when the code is unknown or void;
-    nothing is counted or logged then.
+    nothing is counted or logged then. With ``count_query=False`` the view is neither
+    counted nor logged, and the result carries the current count.
     """
     try:
         code = find_trace_code(raw, options=_PAGE_LOADS)
         if code is None or code.status == CodeStatus.VOID:
             raise NotFound(unknown_code_message())
-        count = _count_and_log(code.id, user_id=user_id, remote_addr=remote_addr, user_agent=user_agent)
+        if count_query:
+            count = _count_and_log(code.id, user_id=user_id, remote_addr=remote_addr, user_agent=user_agent)
+        else:
+            count = ScanCount(code.scan_count, code.last_scan_at, utcnow(), counted=False)
         # Read after the count in the same transaction: a step that changes this code's row
         # waits for the count's row lock until the commit.
         events = timeline_for(code)

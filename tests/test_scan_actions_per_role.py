@@ -99,3 +99,30 @@ def test_storage_cannot_ship_from_scan_page(app, client, scanned_code):
     with app.app_context():
         status = db.session.scalar(select(TraceCode.status).where(TraceCode.code == codes[0]))
     assert status == CodeStatus.NEW
+
+
+def scan_count(app, code: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(TraceCode.scan_count).where(TraceCode.code == code))
+
+
+def test_return_after_action_is_not_a_query(app, client, scanned_code):
+    _, codes = scanned_code
+    _, storage = make_enterprise(app, "storage")
+    login(client, storage)
+    client.get(f"/t/{codes[0]}")
+    assert scan_count(app, codes[0]) == 1
+    response = client.post(
+        "/trace/phone/record",
+        data={"code": codes[0], "stage": "仓储", "location": "A-1", "condition": "正常"},
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert scan_count(app, codes[0]) == 1
+    assert "不计为一次查询" in page
+
+
+def test_after_action_flag_counts_for_consumers(app, client, scanned_code):
+    _, codes = scanned_code
+    login(client, make_user(app))
+    client.get(f"/t/{codes[0]}?after=action")
+    assert scan_count(app, codes[0]) == 1

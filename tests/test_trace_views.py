@@ -89,7 +89,7 @@ def test_phone_write_off_returns_to_scan_page(client, app):
     login(client, distributor)
     response = client.post("/trace/phone/sell", data={"code": producer.codes[0]})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/t/{producer.codes[0]}")
+    assert response.headers["Location"].endswith(f"/t/{producer.codes[0]}?after=action")
     assert code_row(app, producer.codes[0]).status == CodeStatus.SOLD
     again = client.post("/trace/phone/sell", data={"code": producer.codes[0]}, follow_redirects=False)
     assert again.status_code == 302

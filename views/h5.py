@@ -38,6 +38,7 @@ from app.errors import DomainError, NotFound
 from app.extensions import limiter
 from app.lookup import normalize_code_input
 from app.scans import scan_code
+from app.security import current_enterprise
 from views.forms import ActionForm, FeedbackForm, show_domain_error
 
 logger = logging.getLogger(__name__)
@@ -74,12 +75,15 @@ def _no_store(response):
 @scan_rate_limit
 def trace(code: str):
     """The scan result page; counts one query per view."""
+    # Staff coming back from an action they took on this page are not a new query.
+    returning_staff = request.args.get("after") == "action" and current_enterprise() is not None
     try:
         result = scan_code(
             code,
             user_id=_user_id(),
             remote_addr=request.remote_addr,
             user_agent=request.user_agent.string,
+            count_query=not returning_staff,
         )
     except NotFound as exc:
         page = render_template(

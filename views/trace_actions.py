@@ -125,7 +125,8 @@ def _check_csrf() -> None:
 
 def _phone_redirect(code_text: str):
     code = normalize_code_input(code_text)
-    return redirect(f"/t/{code}" if code else url_for("TraceStationView.record"))
+    # "after=action" tells the scan page not to count the return as a consumer query.
+    return redirect(f"/t/{code}?after=action" if code else url_for("TraceStationView.record"))
 
 
 class TraceStationView(BaseView):
