@@ -13,6 +13,7 @@ import secrets
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
 from flask_jwt_extended import get_current_user as get_jwt_user
 from flask_login import current_user
 from sqlalchemy import select
@@ -40,10 +41,21 @@ ALL_ROLES = (ROLE_ADMIN, ROLE_PRODUCER, ROLE_STORAGE, ROLE_DISTRIBUTOR, ROLE_CON
 PUBLIC_ID_DIGITS = 8
 
 
+class AuthDBView(FabAuthDBView):
+    """FAB's login form, with links to registration and the scan entry below it.
+
+    It keeps FAB's class name, which is the endpoint prefix (``AuthDBView.login``) and the
+    permission view name that templates and roles use.
+    """
+
+    login_template = "security/login.html"
+
+
 class SuyuanSecurityManager(SecurityManager):
-    """Flask-AppBuilder's manager with our user model."""
+    """Flask-AppBuilder's manager with our user model and login page."""
 
     user_model = SuyuanUser
+    authdbview = AuthDBView
 
 
 def new_public_id() -> str:

@@ -162,3 +162,9 @@ def test_huge_number_in_query_is_400_in_chinese(app, client):
     response = client.get(f"/h5/products?category={HUGE}")
     assert response.status_code in (400, 404)
     assert response.status_code != 500
+
+
+def test_login_page_links_to_registration(client):
+    page = client.get("/login/").get_data(as_text=True)
+    assert 'id="register-link"' in page
+    assert 'href="/register"' in page
