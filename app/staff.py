@@ -7,6 +7,7 @@ enterprise. The unique index on ``enterprise_member.user_id`` enforces the secon
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -41,7 +42,7 @@ def invite_staff(owner: SuyuanUser, public_id: str) -> StaffInvitation:
     pending invitation from this one.
     """
     member = _owned_enterprise_member(owner)
-    public_id = (public_id or "").strip()
+    public_id = unicodedata.normalize("NFKC", public_id or "").strip()
     if not public_id.isdigit():
         raise ValidationFailed(_("A user ID consists of digits only."), field="public_id")
     user = db.session.scalar(select(SuyuanUser).where(SuyuanUser.public_id == public_id))

@@ -7,6 +7,7 @@ message that names the field and the problem.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -63,7 +64,8 @@ def validate_credit_code(raw: str) -> str:
 
 def validate_mobile(raw: str, field: str = "mobile") -> str:
     """Validate a mainland China mobile number; spaces, dashes and +86 are accepted."""
-    number = re.sub(r"[\s-]", "", raw or "")
+    # NFKC folds full-width digits and signs, as Chinese input methods type them.
+    number = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", raw or ""))
     if number.startswith("+86"):
         number = number[3:]
     elif number.startswith("0086"):

@@ -176,3 +176,12 @@ def test_owner_cannot_be_removed(app, client):
 def test_consumer_cannot_open_staff_screen(app, client):
     login(client, make_user(app))
     assert client.get("/staff/").status_code == 403
+
+
+def test_invite_accepts_full_width_digits(app, client):
+    _, owner = make_enterprise(app, "producer")
+    user = make_user(app)
+    full_width = user.public_id.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    login(client, owner)
+    assert client.post("/staff/invite", data={"public_id": full_width}).status_code == 302
+    assert pending_invitation_id(app, user.id) is not None
