@@ -279,3 +279,12 @@ def test_trace_menu_per_role(client, app, enterprise_type, shown, hidden):
         assert f'href="{href}"' in page, href
     for href in hidden:
         assert f'href="{href}"' not in page, href
+
+
+def test_ship_screen_lists_destinations_by_name(app, client):
+    producer = make_producer(app)
+    distributor_id, _ = make_enterprise(app, "distributor")
+    login(client, producer.owner)
+    page = client.get("/trace/ship").get_data(as_text=True)
+    assert f'<option value="{distributor_id}"' in page
+    assert f'<option value="{producer.enterprise_id}"' not in page

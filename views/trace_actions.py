@@ -14,11 +14,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from sqlalchemy import select
 from wtforms import ValidationError
 
 from app.errors import DomainError, NotFound
+from app.extensions import db
 from app.lookup import find_trace_code, normalize_code_input
+from app.models import Enterprise
 from app.models.codes import CodeKind
+from app.models.enterprise import EnterpriseStatus, EnterpriseType
 from app.security import ROLE_DISTRIBUTOR, ROLE_PRODUCER, ROLE_STORAGE, current_enterprise
 from app.trace import ACTIONS, allowed_actions, apply_action, box_label_png
 from app.trace.common import STATUS_LABELS
@@ -123,6 +127,20 @@ def _check_csrf() -> None:
         abort(400, _("The form has expired. Reload the page and try again."))
 
 
+def _destinations() -> list[Enterprise]:
+    """Approved storage companies and distributors a producer can name as the receiver."""
+    return list(
+        db.session.scalars(
+            select(Enterprise)
+            .where(
+                Enterprise.status == EnterpriseStatus.APPROVED,
+                Enterprise.type.in_([EnterpriseType.STORAGE, EnterpriseType.DISTRIBUTOR]),
+            )
+            .order_by(Enterprise.name)
+        )
+    )
+
+
 def _phone_redirect(code_text: str):
     code = normalize_code_input(code_text)
     # "after=action" tells the scan page not to count the return as a consumer query.
@@ -159,6 +177,7 @@ class TraceStationView(BaseView):
             prefill=prefill,
             csrf=generate_csrf(),
             enterprise=current_enterprise(),
+            destinations=_destinations() if "destination_enterprise_id" in STATION_FIELDS[step] else [],
         )
 
     @expose("/pack")
