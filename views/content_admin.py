@@ -7,7 +7,7 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, TextAreaField
 
 from app.content import prepare_article
 from app.models import Article, Feedback
@@ -17,6 +17,17 @@ from app.models.content import ArticleKind
 PERMISSIONS: dict[str, list[tuple[str, str]]] = {}
 
 ARTICLE_KINDS = [(ArticleKind.NEWS.value, _l("News")), (ArticleKind.ANNOUNCEMENT.value, _l("Announcement"))]
+
+
+def article_kind_label(value: str) -> str:
+    """The translated name of an article type, from its stored value."""
+    return str(dict(ARTICLE_KINDS).get(value, value))
+
+
+def optional_checkbox(label) -> BooleanField:
+    """A checkbox that may stay unticked. FAB makes a non-nullable Boolean column's
+    checkbox required, which would refuse False."""
+    return BooleanField(label, default=False)
 
 
 class ArticleAdminView(ModelView):
@@ -34,6 +45,10 @@ class ArticleAdminView(ModelView):
     add_columns = ["kind", "title", "cover", "body_html", "published"]
     edit_columns = add_columns
     search_columns = ["title", "kind", "published"]
+    # The type is stored by value ("news") while FAB's enum search field expects member
+    # names ("NEWS"), so the search form gets a plain select of the stored values.
+    search_form_extra_fields = {"kind": SelectField(_l("Type"), choices=ARTICLE_KINDS)}
+    formatters_columns = {"kind": article_kind_label}
     base_order = ("created_at", "desc")
     # NOTE: the body is edited as HTML in a plain text area: no editor script is bundled
     # yet, and none may be loaded from another host.
@@ -43,6 +58,7 @@ class ArticleAdminView(ModelView):
         "body_html": TextAreaField(
             _l("Body"), description=_l("HTML is allowed; scripts, styles and outside images are removed.")
         ),
+        "published": optional_checkbox(_l("Published")),
     }
     edit_form_extra_fields = add_form_extra_fields
     label_columns = {
@@ -75,6 +91,7 @@ class FeedbackAdminView(ModelView):
     list_columns = ["created_at", "user", "content", "contact", "handled"]
     show_columns = list_columns
     edit_columns = ["handled"]
+    edit_form_extra_fields = {"handled": optional_checkbox(_l("Handled"))}
     search_columns = ["content", "contact", "handled"]
     base_order = ("created_at", "desc")
     label_columns = {
