@@ -1,5 +1,6 @@
-"""Every Flask-AppBuilder ModelView of the back office opens for the admin; articles are
-listed, searched and saved as drafts."""
+"""Admin pages of the Flask-AppBuilder ModelViews: every page opens, articles are listed,
+searched and saved as drafts. List and show pages print local times, 是/否 and empty cells
+instead of raw values."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Article, Feedback, Shipment, SuyuanUser
+from app.models import Article, Enterprise, Feedback, Shipment, SuyuanUser
 from app.models.content import ArticleKind
+from app.models.enterprise import EnterpriseStatus
 from tests.factories import login, make_admin, make_user, submit
 from tests.factories_scan import make_article, make_traced_item
 
@@ -63,7 +65,7 @@ def admin_client(app, client):
     return client
 
 
-def test_every_model_view_page_opens_for_the_admin(app, admin_client):
+def test_every_model_view_page_opens(app, admin_client):
     # The base filters (EnterpriseRowFilter) read the logged-in user.
     with app.test_request_context():
         login_user(db.session.get(SuyuanUser, admin_client.admin_id))
@@ -145,3 +147,56 @@ def test_feedback_can_be_marked_unhandled_again(app, admin_client):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Feedback, feedback_id).handled is False
+
+
+@pytest.mark.parametrize(
+    "page", ["/admin/feedback/list/", "/admin/feedback/show/{feedback}", "/shipments/list/"]
+)
+def test_pages_show_local_times(app, admin_client, page):
+    with app.app_context():
+        feedback_id = db.session.scalar(select(Feedback.id))
+    html = admin_client.get(page.format(feedback=feedback_id)).get_data(as_text=True)
+    assert LOCAL_TIME in html
+    assert "02:15:30" not in html
+    assert ".123456" not in html
+    assert ">None<" not in html
+    assert "False" not in html
+
+
+def test_shipment_show_local_time_and_blank(app, admin_client):
+    with app.app_context():
+        shipment_id = db.session.scalar(select(Shipment.id).where(Shipment.waybill_number == "ZT20260302"))
+    html = admin_client.get(f"/shipments/show/{shipment_id}").get_data(as_text=True)
+    assert LOCAL_TIME in html
+    assert ".123456" not in html
+    assert "None" not in html
+
+
+def test_feedback_list_shows_yes_and_no(app, admin_client):
+    with app.app_context():
+        feedback_id = db.session.scalar(select(Feedback.id))
+    html = admin_client.get("/admin/feedback/list/").get_data(as_text=True)
+    assert "<td>否</td>" in html
+    admin_client.post(f"/admin/feedback/edit/{feedback_id}", data={"handled": "y"})
+    html = admin_client.get("/admin/feedback/list/").get_data(as_text=True)
+    assert "<td>是</td>" in html
+
+
+@pytest.mark.parametrize("page", ["/admin/enterprises/pending/list/", "/admin/articles/list/"])
+def test_lists_print_no_raw_values(app, admin_client, page):
+    html = admin_client.get(page).get_data(as_text=True)
+    assert "None" not in html
+    assert "False" not in html
+
+
+def test_show_pages_print_no_raw_values(app, admin_client):
+    with app.app_context():
+        article_id = db.session.scalar(select(Article.id).where(Article.title == "草稿"))
+        pending_id = db.session.scalar(
+            select(Enterprise.id).where(Enterprise.status == EnterpriseStatus.PENDING)
+        )
+    for page in (f"/admin/articles/show/{article_id}", f"/admin/enterprises/pending/show/{pending_id}"):
+        html = admin_client.get(page).get_data(as_text=True)
+        assert ">None<" not in html, page
+        assert "None</span>" not in html, page
+        assert "False" not in html, page

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import request
 from flask_appbuilder import ModelView
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, TextAreaField
@@ -12,6 +11,7 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from app.content import prepare_article
 from app.models import Article, Feedback
 from app.models.content import ArticleKind
+from views.display import DisplayInterface
 
 # Admin only: the Admin role receives every permission by itself (see sync_roles).
 PERMISSIONS: dict[str, list[tuple[str, str]]] = {}
@@ -20,13 +20,13 @@ ARTICLE_KINDS = [(ArticleKind.NEWS.value, _l("News")), (ArticleKind.ANNOUNCEMENT
 
 
 def article_kind_label(value: str) -> str:
-    """The translated name of an article type, from its stored value."""
+    """Return the translated name of an article type from its stored value."""
     return str(dict(ARTICLE_KINDS).get(value, value))
 
 
 def optional_checkbox(label) -> BooleanField:
-    """A checkbox that may stay unticked. FAB makes a non-nullable Boolean column's
-    checkbox required, which would refuse False."""
+    """Return a checkbox that may stay unticked. FAB makes the checkbox of a
+    non-nullable Boolean column required, which rejects False."""
     return BooleanField(label, default=False)
 
 
@@ -34,7 +34,7 @@ class ArticleAdminView(ModelView):
     """News and announcements shown on the H5 pages. The body is sanitised on save and the
     cover image goes through the upload checks."""
 
-    datamodel = SQLAInterface(Article)
+    datamodel = DisplayInterface(Article)
     route_base = "/admin/articles"
     list_title = _l("News and announcements")
     add_title = _l("Add article")
@@ -82,7 +82,7 @@ class ArticleAdminView(ModelView):
 class FeedbackAdminView(ModelView):
     """Feedback sent by users from the "me" page; the admin marks it handled."""
 
-    datamodel = SQLAInterface(Feedback)
+    datamodel = DisplayInterface(Feedback)
     route_base = "/admin/feedback"
     base_permissions = ["can_list", "can_show", "can_edit", "can_delete"]
     list_title = _l("Feedback")
