@@ -5,22 +5,35 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 
 import pytest
 
 from tests.browser.conftest import ROOT
 from tests.browser.test_main_flow import log_in
+from tests.factories import credit_code
 
 pytestmark = pytest.mark.browser
 
-# Creates an approved producer on the live stack's database through the test factories,
-# and prints its login.
+# Creates an approved producer on the live stack's database through the test factories.
+# The parent passes the unique values, because the factories' counters restart at 1 in a
+# new process and would repeat those of the main flow test.
 MAKE_PRODUCER = """
-from app import create_app
-from tests.factories import make_enterprise
+import sys
 
-_, owner = make_enterprise(create_app(), "producer")
-print(owner.username, owner.password)
+from app import create_app
+from app.enterprises import approve_application
+from app.extensions import db
+from app.models import SuyuanUser
+from tests.factories import make_admin, make_user, submit
+
+app = create_app()
+owner = make_user(app, sys.argv[1])
+enterprise_id = submit(app, owner, "producer", name=sys.argv[2], credit_code=sys.argv[3])
+admin = make_admin(app)
+with app.app_context():
+    approve_application(enterprise_id, db.session.get(SuyuanUser, admin.id))
+print(owner.password)
 """
 
 FIELD = "textarea[name=description_html]"
@@ -29,16 +42,26 @@ SOURCE_BUTTON = ".suyuan-richtext-toolbar button:has(.fa-code)"
 
 
 def make_producer(stack) -> tuple[str, str]:
+    """Create an approved producer with a unique username; return its login."""
+    username = f"richtext{uuid.uuid4().hex[:8]}"
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", MAKE_PRODUCER],
+        [
+            sys.executable,
+            "-c",
+            MAKE_PRODUCER,
+            username,
+            f"富文本企业{username}",
+            credit_code(uuid.uuid4().int % 10**7),
+        ],
         cwd=ROOT,
         env=stack.env,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
-    username, password = result.stdout.split()[-2:]
-    return username, password
+    if result.returncode != 0:
+        raise RuntimeError(f"creating the producer failed:\n{result.stderr}")
+    return username, result.stdout.split()[-1]
 
 
 def test_richtext_one_box_saved(live_stack, browser):
