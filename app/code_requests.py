@@ -95,18 +95,19 @@ def producer_enterprise_id(user: SuyuanUser) -> int:
 
 
 def _whole_number(raw, label: str, field: str, low: int, high: int) -> int:
+    """Parse a whole number from ``low`` to ``high``. Text, fractions and negative numbers
+    get the same message as values out of range, because the fix is the same."""
     text = str(raw if raw is not None else "").strip()
-    if not text.isdigit():
-        raise ValidationFailed(_("%(label)s must be a whole number.", label=label), field=field)
-    value = int(text)
-    if not low <= value <= high:
+    # isdecimal() rather than isdigit(): int() rejects superscripts such as "²".
+    value = int(text) if text.isdecimal() and len(text) <= 18 else None
+    if value is None or not low <= value <= high:
         raise ValidationFailed(
             _(
-                "%(label)s must be between %(low)s and %(high)s, got %(value)s.",
+                "%(label)s must be a whole number from %(low)s to %(high)s, got %(value)s.",
                 label=label,
                 low=f"{low:,}",
                 high=f"{high:,}",
-                value=f"{value:,}",
+                value=f"{value:,}" if value is not None else text,
             ),
             field=field,
         )
@@ -143,19 +144,31 @@ def check_code_space(
         hint = _("No length up to %(max)d is enough; choose a larger alphabet.", max=MAX_CODE_LENGTH)
     else:
         hint = _("The smallest accepted length is %(length)d.", length=smallest)
-    raise ValidationFailed(
-        _(
-            "The code space is too small: %(issued)s codes of this rule and length %(length)d "
-            "would fill %(share).2e of its %(space).3g codes. The share must stay below 1e-6 "
-            "(one in a million), so a guessed code is almost never valid. %(hint)s",
-            issued=f"{issued:,}",
+    # Plain whole numbers, never scientific notation: a failing space is below
+    # issued * 1,000,000, so it has few enough digits to print in full.
+    space = code_space(charset, case_sensitive, length)
+    if issued < space:
+        message = _(
+            "The code space is too small: this rule and length %(length)d allow %(space)s codes, "
+            "and with %(issued)s codes issued one in every %(odds)s of them would be valid. "
+            "It must stay below one in a million (1 in 1,000,000), so a guessed code is almost "
+            "never valid. %(hint)s",
             length=length,
-            share=issued / code_space(charset, case_sensitive, length),
-            space=float(code_space(charset, case_sensitive, length)),
+            space=f"{space:,}",
+            issued=f"{issued:,}",
+            odds=f"{space // issued:,}",
             hint=hint,
-        ),
-        field="code_length",
-    )
+        )
+    else:
+        message = _(
+            "The code space is too small: this rule and length %(length)d allow only %(space)s "
+            "codes, not enough for the %(issued)s codes requested and issued. %(hint)s",
+            length=length,
+            space=f"{space:,}",
+            issued=f"{issued:,}",
+            hint=hint,
+        )
+    raise ValidationFailed(message, field="code_length")
 
 
 def _clean(form: RequestForm, enterprise_id: int) -> dict:

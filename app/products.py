@@ -112,14 +112,15 @@ def parse_price(raw) -> Decimal:
         raise ValidationFailed(
             _("The price %(value)s is negative. Enter 0 or more yuan.", value=text), field="price"
         )
-    if price != price.quantize(Decimal("0.01")):
-        raise ValidationFailed(
-            _("The price %(value)s has more than two decimals (fen).", value=text), field="price"
-        )
+    # The range comes first: quantize() raises InvalidOperation on huge exponents (1e30).
     if price > MAX_PRICE:
         raise ValidationFailed(
             _("The price %(value)s is too large: the limit is %(limit)s yuan.", value=text, limit=MAX_PRICE),
             field="price",
+        )
+    if price != price.quantize(Decimal("0.01")):
+        raise ValidationFailed(
+            _("The price %(value)s has more than two decimals (fen).", value=text), field="price"
         )
     return price.quantize(Decimal("0.01"))
 

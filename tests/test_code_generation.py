@@ -54,8 +54,9 @@ def test_code_space_bound_rejects_small_space(app):
     with app.app_context(), pytest.raises(ValidationFailed) as caught:
         check_code_space(1000, Charset.DIGITS, False, 8)
     assert caught.value.field == "code_length"
-    assert "10" in caught.value.message
-    assert "1e-6" in caught.value.message
+    assert "100,000,000 个可能的码" in caught.value.message
+    assert "每 100,000 个可能的码中就有 1 个有效" in caught.value.message
+    assert "最短可接受的长度为 10" in caught.value.message
 
 
 def test_code_space_counts_earlier_requests(app):

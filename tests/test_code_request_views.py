@@ -53,7 +53,11 @@ def test_small_code_space_shows_smallest_length(app, client):
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "1e-6" in page
+    assert "1,000,000 个可能的码" in page
+    assert "每 10,000 个可能的码中就有 1 个有效" in page
+    assert "百万分之一" in page
+    assert "1e-" not in page
+    assert "e+0" not in page
     assert "最短可接受的长度为 9" in page
     assert request_count(app) == 0
 
@@ -61,9 +65,11 @@ def test_small_code_space_shows_smallest_length(app, client):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("batch_count", "0", "批次数量必须在 1 到 1,000 之间"),
-        ("codes_per_batch", "abc", "每批码数必须是整数"),
-        ("code_length", "40", "码长度必须在 6 到 32 之间"),
+        ("batch_count", "0", "批次数量必须是 1 到 1,000 之间的整数，当前为 0。"),
+        ("batch_count", "-1", "批次数量必须是 1 到 1,000 之间的整数，当前为 -1。"),
+        ("batch_count", "1.5", "批次数量必须是 1 到 1,000 之间的整数，当前为 1.5。"),
+        ("codes_per_batch", "abc", "每批码数必须是 1 到"),
+        ("code_length", "40", "码长度必须是 6 到 32 之间的整数，当前为 40。"),
         ("charset", "emoji", "请选择字符规则"),
         ("batch_prefix", "批次", "批次前缀"),
     ],

@@ -83,7 +83,9 @@ def test_product_code_rejects_bad_gtin_and_characters(app):
             validate_product_code("茶叶<script>")
 
 
-@pytest.mark.parametrize("raw", ["-1", "abc", "1.234", "NaN", "Infinity", "", "99999999999"])
+@pytest.mark.parametrize(
+    "raw", ["-1", "abc", "1.234", "NaN", "Infinity", "", "99999999999", "1e30", "1E+40", "1e-30"]
+)
 def test_parse_price_rejects(app, raw):
     with app.test_request_context(), pytest.raises(ValidationFailed):
         parse_price(raw)
@@ -402,6 +404,8 @@ def test_edit_form_shows_current_values(app, client):
         ("product_code", "6901234567893", "校验位"),
         ("price", "-5", "负数"),
         ("price", "十元", "不是数字"),
+        ("price", "1e30", "过大，上限为 9999999999.99 元"),
+        ("price", "1E+40", "过大"),
         ("name", "", "商品名称"),
     ],
 )

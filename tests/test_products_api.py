@@ -101,6 +101,8 @@ def test_api_shelves_and_edits_own_product(app, client, producers):
         ({"name": "x", "price": "1", "product_code": "6901234567893"}, "product_code", "校验位"),
         ({"name": "x", "price": -1}, "price", "负数"),
         ({"name": "x", "price": "abc"}, "price", "不是数字"),
+        ({"name": "x", "price": "1e30"}, "price", "过大，上限为 9999999999.99 元"),
+        ({"name": "x", "price": 1e30}, "price", "过大"),
         ({"name": "x", "price": "1", "on_shelf": "yes"}, "on_shelf", "true"),
         ({"name": "x", "price": "1", "category": 999}, "category_id", "不存在"),
     ],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +14,7 @@ from app.extensions import db
 from app.models import Category
 from app.products import delete_category, save_category
 from views.catalog_forms import CategoryForm
+from views.display import DisplayInterface
 from views.forms import ActionForm, show_domain_error
 from views.products import media_url
 
@@ -32,7 +32,7 @@ def icon_html(stored_name: str | None) -> Markup:
 class CategoryView(ModelView):
     """List, add, edit and delete product categories."""
 
-    datamodel = SQLAInterface(Category)
+    datamodel = DisplayInterface(Category)
     route_base = "/admin/categories"
     base_permissions = ["can_list", "can_add", "can_edit", "can_delete"]
     base_order = ("sort_order", "asc")

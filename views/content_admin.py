@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import request
 from flask_appbuilder import ModelView
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, TextAreaField
 
 from app.content import prepare_article
 from app.models import Article, Feedback
 from app.models.content import ArticleKind
+from views.display import DisplayInterface
 
 # Admin only: the Admin role receives every permission by itself (see sync_roles).
 PERMISSIONS: dict[str, list[tuple[str, str]]] = {}
@@ -19,11 +19,22 @@ PERMISSIONS: dict[str, list[tuple[str, str]]] = {}
 ARTICLE_KINDS = [(ArticleKind.NEWS.value, _l("News")), (ArticleKind.ANNOUNCEMENT.value, _l("Announcement"))]
 
 
+def article_kind_label(value: str) -> str:
+    """Return the translated name of an article type from its stored value."""
+    return str(dict(ARTICLE_KINDS).get(value, value))
+
+
+def optional_checkbox(label) -> BooleanField:
+    """Return a checkbox that may stay unticked. FAB makes the checkbox of a
+    non-nullable Boolean column required, which rejects False."""
+    return BooleanField(label, default=False)
+
+
 class ArticleAdminView(ModelView):
     """News and announcements shown on the H5 pages. The body is sanitised on save and the
     cover image goes through the upload checks."""
 
-    datamodel = SQLAInterface(Article)
+    datamodel = DisplayInterface(Article)
     route_base = "/admin/articles"
     list_title = _l("News and announcements")
     add_title = _l("Add article")
@@ -34,6 +45,10 @@ class ArticleAdminView(ModelView):
     add_columns = ["kind", "title", "cover", "body_html", "published"]
     edit_columns = add_columns
     search_columns = ["title", "kind", "published"]
+    # The type is stored by value ("news") while FAB's enum search field expects member
+    # names ("NEWS"), so the search form gets a plain select of the stored values.
+    search_form_extra_fields = {"kind": SelectField(_l("Type"), choices=ARTICLE_KINDS)}
+    formatters_columns = {"kind": article_kind_label}
     base_order = ("created_at", "desc")
     # NOTE: the body is edited as HTML in a plain text area: no editor script is bundled
     # yet, and none may be loaded from another host.
@@ -43,6 +58,7 @@ class ArticleAdminView(ModelView):
         "body_html": TextAreaField(
             _l("Body"), description=_l("HTML is allowed; scripts, styles and outside images are removed.")
         ),
+        "published": optional_checkbox(_l("Published")),
     }
     edit_form_extra_fields = add_form_extra_fields
     label_columns = {
@@ -66,7 +82,7 @@ class ArticleAdminView(ModelView):
 class FeedbackAdminView(ModelView):
     """Feedback sent by users from the "me" page; the admin marks it handled."""
 
-    datamodel = SQLAInterface(Feedback)
+    datamodel = DisplayInterface(Feedback)
     route_base = "/admin/feedback"
     base_permissions = ["can_list", "can_show", "can_edit", "can_delete"]
     list_title = _l("Feedback")
@@ -75,6 +91,7 @@ class FeedbackAdminView(ModelView):
     list_columns = ["created_at", "user", "content", "contact", "handled"]
     show_columns = list_columns
     edit_columns = ["handled"]
+    edit_form_extra_fields = {"handled": optional_checkbox(_l("Handled"))}
     search_columns = ["content", "contact", "handled"]
     base_order = ("created_at", "desc")
     label_columns = {

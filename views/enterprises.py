@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqual
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,7 +21,6 @@ from app.enterprises import (
 )
 from app.errors import DomainError
 from app.extensions import db
-from app.i18n import local_datetime
 from app.models import Enterprise
 from app.models.enterprise import EnterpriseStatus
 from app.security import (
@@ -32,6 +30,7 @@ from app.security import (
     ROLE_STORAGE,
 )
 from app.uploads import upload_path
+from views.display import DisplayInterface
 from views.forms import ActionForm, ApplicationForm, RejectForm, show_domain_error
 
 APPLY_VIEW = "EnterpriseApplicationView"
@@ -100,7 +99,7 @@ class EnterpriseApplicationView(BaseView):
 class EnterpriseReviewView(ModelView):
     """Admin list of all applications with approve and reject actions."""
 
-    datamodel = SQLAInterface(Enterprise)
+    datamodel = DisplayInterface(Enterprise)
     route_base = "/admin/enterprises"
     base_permissions = ["can_list", "can_show", "can_approve", "can_reject"]
     list_title = _l("Enterprise applications")
@@ -153,8 +152,6 @@ class EnterpriseReviewView(ModelView):
         "reject_reason": _l("Reason for rejection"),
     }
     base_order = ("submitted_at", "desc")
-    # Stored UTC times are shown in the platform time zone, never raw.
-    formatters_columns = {"submitted_at": local_datetime, "reviewed_at": local_datetime}
 
     def show_extra(self, pk):
         return {

@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action as fab_action
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext, pgettext
@@ -33,6 +32,7 @@ from app.products import (
 )
 from app.security import ROLE_PRODUCER, EnterpriseRowFilter
 from views.catalog_forms import ProductForm
+from views.display import DisplayInterface
 from views.forms import ActionForm, show_domain_error
 
 PRODUCT_VIEW = "ProductView"
@@ -73,7 +73,7 @@ def text_or_dash(value) -> str:
     return value if value else "—"
 
 
-class ProductInterface(SQLAInterface):
+class ProductInterface(DisplayInterface):
     """The product model with the list-only columns: thumbnail, code and batch counts.
 
     The counts of a whole page come from one grouped query, not one query per row.

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import abort
 from flask_appbuilder import ModelView, expose, has_access
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.models import Shipment
 from app.security import ROLE_PRODUCER, EnterpriseRowFilter
 from app.trace.shipping import shipment_contents
+from views.display import DisplayInterface
 from views.trace_actions import CATEGORY
 
 PERMISSIONS = {
@@ -25,7 +25,7 @@ PERMISSIONS = {
 class ShipmentView(ModelView):
     """Read-only list of the enterprise's shipments; admins see all of them."""
 
-    datamodel = SQLAInterface(Shipment)
+    datamodel = DisplayInterface(Shipment)
     route_base = "/shipments"
     base_permissions = ["can_list", "can_show"]
     base_filters = [["enterprise_id", EnterpriseRowFilter, None]]

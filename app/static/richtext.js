@@ -1,7 +1,9 @@
 /* A small rich-text editor for textareas marked with data-richtext.
  *
- * The textarea stays the form field: the editor copies its HTML back before submit,
- * and the server sanitises whatever arrives. Without JavaScript the textarea is used
+ * The textarea stays the form field: the editor copies its HTML into it on every
+ * change and again before submit, and the server sanitises whatever arrives. Only one
+ * of the two is shown: the class suyuan-richtext-hidden (richtext.css) hides the other,
+ * because Bootstrap's .form-control { display: block } overrides the hidden attribute. Without JavaScript the textarea is used
  * as is. Labels come from data-label-* attributes so they are translated by Babel.
  *
  * NOTE: document.execCommand is deprecated but still implemented by Chromium, Firefox,
@@ -63,25 +65,38 @@
     });
 
     var showingSource = false;
+
+    function show(source) {
+      showingSource = source;
+      textarea.classList.toggle("suyuan-richtext-hidden", !source);
+      textarea.hidden = !source;
+      editor.classList.toggle("suyuan-richtext-hidden", source);
+      editor.hidden = source;
+    }
+
     toolbar.appendChild(
       button(labels.labelSource, "fa-code", function () {
-        showingSource = !showingSource;
         if (showingSource) {
-          textarea.value = editor.innerHTML;
-        } else {
           editor.innerHTML = textarea.value;
+        } else {
+          textarea.value = editor.innerHTML;
         }
-        textarea.hidden = !showingSource;
-        editor.hidden = showingSource;
+        show(!showingSource);
       })
     );
 
-    textarea.hidden = true;
-    textarea.parentNode.insertBefore(toolbar, textarea);
-    textarea.parentNode.insertBefore(editor, textarea);
+    // The shown box contains the text: the editor copies each change into the
+    // field, and in source mode the field itself is edited.
+    editor.addEventListener("input", function () {
+      textarea.value = editor.innerHTML;
+    });
     textarea.form.addEventListener("submit", function () {
       if (!showingSource) textarea.value = editor.innerHTML;
     });
+
+    textarea.parentNode.insertBefore(toolbar, textarea);
+    textarea.parentNode.insertBefore(editor, textarea);
+    show(false);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
