@@ -14,7 +14,7 @@ from app.trace import pack, sell, ship
 from tests.conftest import base_test_config
 from tests.factories import make_enterprise
 from tests.factories_codes import make_batch, make_product
-from tests.factories_trace import act, code_row, events_of, make_producer, shipment_fields
+from tests.factories_trace import act, code_row, events_of, make_producer, ship_all, shipment_fields
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +64,7 @@ def race(app, account_id: int, step, args, count: int) -> list:
 
 def test_concurrent_write_offs_have_one_winner(pg_app, wide_app):
     producer = make_producer(pg_app, count=1)
+    ship_all(pg_app, producer)  # only shipped codes can be written off
     _, distributor = make_enterprise(pg_app, "distributor")
     code = producer.codes[0]
 
