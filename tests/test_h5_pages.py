@@ -29,7 +29,7 @@ def test_home_has_scanner_and_code_box(app, client):
     assert "BarcodeDetector" in script
 
 
-def test_scan_entry_accepts_a_code_a_pasted_url_and_full_width_text(app, client):
+def test_scan_entry_accepts_input_forms(app, client):
     enterprise_id, _owner = make_enterprise(app, "producer")
     code = make_batch(app, enterprise_id, make_product(app, enterprise_id), 1)[1][0]
     for typed in (code, f"https://suyuan.test/t/{code}?from=wx", "".join(chr(ord(c) + 0xFEE0) for c in code)):
@@ -38,13 +38,13 @@ def test_scan_entry_accepts_a_code_a_pasted_url_and_full_width_text(app, client)
         assert response.headers["Location"] == f"/t/{code}"
 
 
-def test_scan_entry_refuses_text_that_is_not_a_code(app, client):
+def test_scan_entry_rejects_non_code(app, client):
     response = client.get("/h5/scan?code=" + quote("不是 码!"))
     assert response.status_code == 400
     assert "不是溯源码" in response.get_data(as_text=True)
 
 
-def test_catalogue_filters_by_category_and_search_and_hides_off_shelf(app, client):
+def test_catalogue_filters_and_hides_off_shelf(app, client):
     enterprise_id, _owner = make_enterprise(app, "producer")
     wine, tea = make_category(app, "酒类"), make_category(app, "茶叶")
     make_product(app, enterprise_id, name="赤水河酱酒", category_id=wine)
@@ -52,19 +52,23 @@ def test_catalogue_filters_by_category_and_search_and_hides_off_shelf(app, clien
     set_product(app, make_product(app, enterprise_id, name="下架的白茶", category_id=tea), on_shelf=False)
 
     everything = client.get("/h5/products").get_data(as_text=True)
-    assert "赤水河酱酒" in everything and "西湖龙井" in everything
+    assert "赤水河酱酒" in everything
+    assert "西湖龙井" in everything
     assert "下架的白茶" not in everything
     teas = client.get(f"/h5/products?category={tea}").get_data(as_text=True)
-    assert "西湖龙井" in teas and "赤水河酱酒" not in teas
+    assert "西湖龙井" in teas
+    assert "赤水河酱酒" not in teas
     by_name = client.get("/h5/products?q=" + quote("酱酒")).get_data(as_text=True)
-    assert "赤水河酱酒" in by_name and "西湖龙井" not in by_name
+    assert "赤水河酱酒" in by_name
+    assert "西湖龙井" not in by_name
     by_code = client.get("/h5/products?q=690123").get_data(as_text=True)
-    assert "西湖龙井" in by_code and "赤水河酱酒" not in by_code
+    assert "西湖龙井" in by_code
+    assert "赤水河酱酒" not in by_code
     wildcard = client.get("/h5/products?q=%25").get_data(as_text=True)
     assert "没有找到商品" in wildcard
 
 
-def test_product_page_shows_details_and_off_shelf_is_404(app, client):
+def test_product_page_details_and_off_shelf(app, client):
     enterprise_id, _owner = make_enterprise(app, "producer")
     product_id = make_product(
         app,
@@ -74,7 +78,9 @@ def test_product_page_shows_details_and_off_shelf_is_404(app, client):
         main_image="products/a.png",
     )
     page = client.get(f"/h5/products/{product_id}").get_data(as_text=True)
-    assert "赤水河酱酒" in page and "十二道工序" in page and "/media/products/a.png" in page
+    assert "赤水河酱酒" in page
+    assert "十二道工序" in page
+    assert "/media/products/a.png" in page
     assert "登录后收藏" in page
 
     set_product(app, product_id, on_shelf=False)
@@ -86,7 +92,8 @@ def test_favorites_need_login(app, client):
     enterprise_id, _owner = make_enterprise(app, "producer")
     product_id = make_product(app, enterprise_id)
     response = client.post(f"/h5/products/{product_id}/favorite")
-    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "/login/" in response.headers["Location"]
     assert client.get("/me/favorites").status_code == 302
     assert count(app, Favorite) == 0
 
@@ -112,7 +119,7 @@ def test_favorite_toggles_and_is_private_to_its_user(app, client):
     assert count(app, Favorite) == 0
 
 
-def test_favorite_of_a_guessed_or_off_shelf_product_is_404(app, client):
+def test_favorite_guessed_or_off_shelf_404(app, client):
     enterprise_id, _owner = make_enterprise(app, "producer")
     hidden = make_product(app, enterprise_id)
     set_product(app, hidden, on_shelf=False)
@@ -122,7 +129,7 @@ def test_favorite_of_a_guessed_or_off_shelf_product_is_404(app, client):
     assert count(app, Favorite) == 0
 
 
-def test_query_history_needs_login_is_private_and_filters_by_category(app, client):
+def test_query_history_private_and_filtered(app, client):
     item = make_traced_item(app)  # its product is in the category "白酒"
     tea = make_category(app, "茶叶")
     assert client.get("/me/history").status_code == 302
@@ -131,7 +138,8 @@ def test_query_history_needs_login_is_private_and_filters_by_category(app, clien
     login(client, alice)
     client.get(f"/t/{item.code}")
     page = client.get("/me/history").get_data(as_text=True)
-    assert f'data-history-code="{item.code}"' in page and "五粮精酿 52度" in page
+    assert f'data-history-code="{item.code}"' in page
+    assert "五粮精酿 52度" in page
     assert f'data-history-code="{item.code}"' not in client.get(f"/me/history?category={tea}").get_data(
         as_text=True
     )
@@ -143,7 +151,8 @@ def test_query_history_needs_login_is_private_and_filters_by_category(app, clien
 
 def test_feedback_needs_login(app, client):
     response = client.post("/me/feedback", data={"content": "你好"})
-    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "/login/" in response.headers["Location"]
     assert count(app, Feedback) == 0
 
 
@@ -203,9 +212,12 @@ def test_news_lists_published_articles_only(app, client):
     draft = make_article(app, "草稿文章", published=False)
 
     page = client.get("/h5/news").get_data(as_text=True)
-    assert "春季新品发布" in page and "平台维护公告" in page and "草稿文章" not in page
+    assert "春季新品发布" in page
+    assert "平台维护公告" in page
+    assert "草稿文章" not in page
     announcements = client.get("/h5/news?kind=announcement").get_data(as_text=True)
-    assert "平台维护公告" in announcements and "春季新品发布" not in announcements
+    assert "平台维护公告" in announcements
+    assert "春季新品发布" not in announcements
     assert client.get(f"/h5/news/{draft}").status_code == 404
 
 
@@ -234,7 +246,8 @@ def test_admin_article_body_is_sanitised_and_cover_checked(app, client):
         assert article.published_at is not None
         article_id = article.id
     page = client.get(f"/h5/news/{article_id}").get_data(as_text=True)
-    assert "上线了" in page and "/media/articles/" in page
+    assert "上线了" in page
+    assert "/media/articles/" in page
     assert client.get(f"/media/{page.split('/media/')[1].split(chr(34))[0]}").status_code == 200
 
 

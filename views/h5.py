@@ -74,7 +74,7 @@ def _no_store(response):
 @bp.get("/t/<code>")
 @scan_rate_limit
 def trace(code: str):
-    """The scan result page; counts one query per view."""
+    """Show the scan result page, counting one query per view."""
     # Staff coming back from an action they took on this page are not a new query.
     returning_staff = request.args.get("after") == "action" and current_enterprise() is not None
     try:
@@ -106,7 +106,7 @@ def home():
 
 @bp.get("/h5/scan")
 def scan_entry():
-    """The code box of the home page: accepts a code or a pasted label URL."""
+    """Open the scan page for the code or pasted label URL typed on the home page."""
     code = normalize_code_input(request.args.get("code"))
     if not code:
         typed = (request.args.get("code") or "").strip()[:60]

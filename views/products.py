@@ -243,7 +243,7 @@ class ProductView(ModelView):
         """Run a bulk action on the selected rows, which must all pass the row filter.
 
         Flask-AppBuilder 5.3.0 loads the selected rows without ``base_filters`` here, so
-        this override applies them and answers 404 for any row outside the filter.
+        this override applies them and returns 404 for any row outside the filter.
         """
         if not ActionForm().validate_on_submit():
             abort(400)

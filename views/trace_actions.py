@@ -143,7 +143,7 @@ def _destinations() -> list[Enterprise]:
 
 def _phone_redirect(code_text: str):
     code = normalize_code_input(code_text)
-    # "after=action" tells the scan page not to count the return as a consumer query.
+    # With "after=action" the scan page does not count the return as a consumer query.
     return redirect(f"/t/{code}?after=action" if code else url_for("TraceStationView.record"))
 
 
