@@ -20,7 +20,8 @@ def test_pack_into_new_box(app):
     assert box.enterprise_id == producer.enterprise_id
     assert box.batch_id is None
     assert len(box.code) == 12
-    assert box.code.isalnum() and box.code.upper() == box.code
+    assert box.code.isalnum()
+    assert box.code.upper() == box.code
     for code in producer.codes[:3]:
         item = code_row(app, code)
         assert item.status == CodeStatus.PACKED

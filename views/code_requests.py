@@ -160,51 +160,52 @@ class CodeRequestView(BaseView):
             **_template_context(),
         )
 
-    @expose("/<int:request_id>/approve", methods=["POST"])
-    @has_access
-    def approve(self, request_id: int):
-        if not ActionForm().validate_on_submit():
+    def _review(self, request_id: int, form, action, success: str, category: str = "success"):
+        """Run a review step on one request: 403/404 go to the error page, other refusals
+        back to the request with their message."""
+        if not form.validate_on_submit():
             abort(400)
         try:
-            approve_request(request_id, current_user)
+            action()
         except DomainError as exc:
             if exc.status_code in (403, 404):
                 raise
             flash(exc.message, "danger")
             return redirect(url_for(f"{REQUEST_VIEW}.show", request_id=request_id))
-        flash(_("Code request %(id)s was approved; its codes are being generated.", id=request_id), "success")
+        flash(success, category)
         return redirect(url_for(f"{REQUEST_VIEW}.list"))
+
+    @expose("/<int:request_id>/approve", methods=["POST"])
+    @has_access
+    def approve(self, request_id: int):
+        return self._review(
+            request_id,
+            ActionForm(),
+            lambda: approve_request(request_id, current_user),
+            _("Code request %(id)s was approved; its codes are being generated.", id=request_id),
+        )
 
     @expose("/<int:request_id>/reject", methods=["POST"])
     @has_access
     def reject(self, request_id: int):
         form = RejectForm()
-        if not form.validate_on_submit():
-            abort(400)
-        try:
-            reject_request(request_id, current_user, form.reason.data)
-        except DomainError as exc:
-            if exc.status_code in (403, 404):
-                raise
-            flash(exc.message, "danger")
-            return redirect(url_for(f"{REQUEST_VIEW}.show", request_id=request_id))
-        flash(_("Code request %(id)s was rejected.", id=request_id), "warning")
-        return redirect(url_for(f"{REQUEST_VIEW}.list"))
+        return self._review(
+            request_id,
+            form,
+            lambda: reject_request(request_id, current_user, form.reason.data),
+            _("Code request %(id)s was rejected.", id=request_id),
+            "warning",
+        )
 
     @expose("/<int:request_id>/retry", methods=["POST"])
     @has_access
     def retry(self, request_id: int):
-        if not ActionForm().validate_on_submit():
-            abort(400)
-        try:
-            retry_request(request_id, current_user)
-        except DomainError as exc:
-            if exc.status_code in (403, 404):
-                raise
-            flash(exc.message, "danger")
-            return redirect(url_for(f"{REQUEST_VIEW}.show", request_id=request_id))
-        flash(_("Code request %(id)s was queued for generation again.", id=request_id), "success")
-        return redirect(url_for(f"{REQUEST_VIEW}.list"))
+        return self._review(
+            request_id,
+            ActionForm(),
+            lambda: retry_request(request_id, current_user),
+            _("Code request %(id)s was queued for generation again.", id=request_id),
+        )
 
 
 def register(app, appbuilder) -> None:

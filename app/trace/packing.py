@@ -188,25 +188,11 @@ def _pack_one(enterprise: Enterprise, box: TraceCode, raw: str, user: SuyuanUser
             code,
         )
 
-    moved = db.session.execute(
-        update(TraceCode)
-        .where(TraceCode.id == code.id, TraceCode.status == CodeStatus.NEW, TraceCode.parent_id.is_(None))
-        .values(parent_id=box.id, status=CodeStatus.PACKED)
-        .execution_options(synchronize_session="evaluate")
-    )
-    if moved.rowcount != 1:
-        db.session.refresh(code)
-        return refused(code.code, _("Code %(code)s changed meanwhile. Scan it again.", code=code.code), code)
-    db.session.add(
-        TraceEvent(
-            kind=EventKind.PACKED,
-            code_id=code.id,
-            box_id=box.id,
-            enterprise_id=enterprise.id,
-            user_id=user.id,
-            occurred_at=now,
-        )
-    )
+    conditions = (TraceCode.status == CodeStatus.NEW, TraceCode.parent_id.is_(None))
+    changed = {"parent_id": box.id, "status": CodeStatus.PACKED}
+    if not _move_code(code, conditions, changed):
+        return _changed_meanwhile(code)
+    _record_box_event(EventKind.PACKED, code, box, enterprise, user, now)
     return applied(code, _("Packed into box %(box)s.", box=box.code))
 
 
@@ -335,25 +321,10 @@ def _unpack_one(enterprise: Enterprise, raw: str, user: SuyuanUser, now) -> Code
             code,
         )
 
-    moved = db.session.execute(
-        update(TraceCode)
-        .where(TraceCode.id == code.id, TraceCode.parent_id == box.id, TraceCode.status == CodeStatus.PACKED)
-        .values(parent_id=None, status=CodeStatus.NEW)
-        .execution_options(synchronize_session="evaluate")
-    )
-    if moved.rowcount != 1:
-        db.session.refresh(code)
-        return refused(code.code, _("Code %(code)s changed meanwhile. Scan it again.", code=code.code), code)
-    db.session.add(
-        TraceEvent(
-            kind=EventKind.UNPACKED,
-            code_id=code.id,
-            box_id=box.id,
-            enterprise_id=enterprise.id,
-            user_id=user.id,
-            occurred_at=now,
-        )
-    )
+    conditions = (TraceCode.parent_id == box.id, TraceCode.status == CodeStatus.PACKED)
+    if not _move_code(code, conditions, {"parent_id": None, "status": CodeStatus.NEW}):
+        return _changed_meanwhile(code)
+    _record_box_event(EventKind.UNPACKED, code, box, enterprise, user, now)
     return applied(code, _("Taken out of box %(box)s.", box=box.code))
 
 
@@ -372,3 +343,37 @@ def unpack(user: SuyuanUser, codes: list[str]) -> StepOutcome:
         outcome.results.append(_unpack_one(enterprise, raw, user, now))
     db.session.commit()
     return outcome
+
+
+def _move_code(code: TraceCode, conditions: tuple, values: dict) -> bool:
+    """Update ``code`` only while ``conditions`` still hold; return whether it changed.
+
+    The conditional UPDATE makes a concurrent step on the same code lose cleanly.
+    """
+    moved = db.session.execute(
+        update(TraceCode)
+        .where(TraceCode.id == code.id, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session="evaluate")
+    )
+    if moved.rowcount != 1:
+        db.session.refresh(code)
+        return False
+    return True
+
+
+def _changed_meanwhile(code: TraceCode):
+    return refused(code.code, _("Code %(code)s changed meanwhile. Scan it again.", code=code.code), code)
+
+
+def _record_box_event(kind: EventKind, code: TraceCode, box: TraceCode, enterprise, user, now) -> None:
+    db.session.add(
+        TraceEvent(
+            kind=kind,
+            code_id=code.id,
+            box_id=box.id,
+            enterprise_id=enterprise.id,
+            user_id=user.id,
+            occurred_at=now,
+        )
+    )
