@@ -9,8 +9,8 @@ from flask_babel import format_date, format_datetime, get_locale
 
 # Blueprints of the public pages a QR scan opens (the H5 pages and the scan JSON API).
 # Flask-AppBuilder's locale selector stores the default language in the session on the
-# first request, which makes every anonymous scan set a session cookie; these pages read
-# the language the same way but never store it.
+# first request, so every anonymous scan would set a session cookie. These pages read the
+# language the same way but never store it.
 COOKIE_FREE_BLUEPRINTS = frozenset({"h5", "TraceApi"})
 
 
@@ -36,8 +36,11 @@ def register_template_helpers(app: Flask) -> None:
 
 def install_locale_selector(app: Flask) -> None:
     """Replace Flask-AppBuilder's locale selector by one that leaves the session of the
-    public pages (``COOKIE_FREE_BLUEPRINTS``) untouched; other pages keep its behaviour
-    (the back office's language menu reads the stored language)."""
+    public pages (``COOKIE_FREE_BLUEPRINTS``) untouched.
+
+    Other pages keep its behaviour, because the back office's language menu reads the
+    stored language.
+    """
     appbuilder_selector = app.appbuilder.bm.get_locale
 
     def select_locale() -> str:

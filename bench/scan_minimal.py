@@ -1,7 +1,7 @@
 """The baseline of bench/scan.py: a bare WSGI app that does only a scan's required writes.
 
 ``GET /t/<code>`` increments the code's count and inserts the scan log row in one
-transaction with raw psycopg, and answers a few bytes. No framework, no template, no
+transaction with raw psycopg, and returns a few bytes. No framework, no template, no
 session: the fastest a scan can be on this database. Served by gunicorn with the same
 settings as the real app; the database URL comes from ``SUYUAN_DATABASE_URL``.
 """

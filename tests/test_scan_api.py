@@ -53,7 +53,7 @@ def test_trace_api_counts_like_the_page(app, client):
     assert code_row(app, code)["logs"] == 2
 
 
-def test_trace_api_unknown_code_is_404_json_and_counts_nothing(app, client):
+def test_trace_api_unknown_code_404(app, client):
     code = simple_code(app)
     response = client.get("/api/v1/trace/ZZZZZZZZZZZZ")
     assert response.status_code == 404

@@ -34,7 +34,7 @@ def test_concurrent_scans_count_exactly_on_sqlite(app):
     assert row["logs"] == SCANS
 
 
-def test_record_scan_skips_a_code_voided_after_look_up(app):
+def test_record_scan_skips_voided_code(app):
     import pytest
 
     from app.errors import NotFound

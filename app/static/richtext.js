@@ -8,7 +8,7 @@
  *
  * NOTE: document.execCommand is deprecated but still implemented by Chromium, Firefox,
  * Safari and WeChat's browser; it has no replacement short of a full editor framework.
- * Pictures inside the text are not uploaded here: the gallery holds product images.
+ * Pictures inside the text are not uploaded here: the gallery is where product images go.
  */
 (function () {
   "use strict";

@@ -25,7 +25,7 @@ BATCH_SIZE = 100_000
 
 @pytest.fixture
 def wide_app(pg_app, tmp_path):
-    """A second app on the same database whose pool holds one connection per racing thread."""
+    """A second app on the same database whose pool has one connection per racing thread."""
     config = base_test_config(tmp_path, pg_app.config["SQLALCHEMY_DATABASE_URI"])
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": WRITE_OFFS, "max_overflow": 0}
     application = create_app(config)
